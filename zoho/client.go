@@ -72,6 +72,9 @@ type Config struct {
 	Clock Clock
 	// UserAgent is sent with API requests; empty means "zohokit".
 	UserAgent string
+	// Observer is told of every API attempt (not token calls); nil means
+	// none.
+	Observer Observer
 }
 
 // Client is a Zoho API client for one account: it holds the credentials,
@@ -88,6 +91,7 @@ type Client struct {
 	limits    *limiters
 	retry     RetryPolicy
 	userAgent string
+	observer  Observer
 }
 
 // New validates cfg and returns a Client. It does no I/O: the first request
@@ -128,6 +132,7 @@ func New(cfg Config) (*Client, error) {
 		clock:     cfg.Clock,
 		retry:     cfg.Retry.withDefaults(),
 		userAgent: cfg.UserAgent,
+		observer:  cfg.Observer,
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 2 * time.Minute}

@@ -168,6 +168,7 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, token strin
 		err = scrubURLError(err)
 		c.log.Debug("zoho: request", "product", req.Product, "method", req.Method, "path", u.Path,
 			"attempt", attempt, "duration", time.Since(start), "error", err)
+		c.observe(req, u.Path, 0, attempt, start, err)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -182,6 +183,7 @@ func (c *Client) send(ctx context.Context, req *Request, u *url.URL, token strin
 		attrs = append(attrs, "error", err)
 	}
 	c.log.Debug("zoho: request", attrs...)
+	c.observe(req, u.Path, hresp.StatusCode, attempt, start, err)
 	return resp, err
 }
 
