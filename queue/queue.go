@@ -35,9 +35,10 @@ const (
 )
 
 // Job is one unit of work. Fields set by the caller on Enqueue: Kind,
-// Payload, Key, RunAt, MaxAttempts. The queue sets the rest.
+// Payload, Key, RunAt, MaxAttempts. The queue sets the rest and ignores what
+// the caller put there.
 type Job struct {
-	ID      int64  // assigned by the queue, unique within it
+	ID      int64  // assigned by the queue, positive and unique within it
 	Kind    string // selects the handler; required
 	Payload []byte // opaque to the queue; typically JSON of the kind's arguments
 	// Key is the idempotency key: while a job with the same key is held by
@@ -48,12 +49,14 @@ type Job struct {
 	RunAt time.Time
 	// Attempt counts the claims so far: 0 before the first, 1 while the first
 	// runs. It also fences a claim: Complete, Fail and Extend with a stale
-	// Attempt return ErrLeaseLost.
+	// Attempt return ErrLeaseLost. It exceeds MaxAttempts when the lease of
+	// the last attempt ended (its worker died) and the job was claimed again;
+	// the Worker then makes the job dead without running it.
 	Attempt int
 	// MaxAttempts is how many attempts the job gets before it is dead; zero
 	// on Enqueue means DefaultMaxAttempts.
 	MaxAttempts int
-	LastError   string    // the error of the latest failed attempt
+	LastError   string    // the error of the latest failed attempt; kept when requeued
 	State       State     // as stored (see State)
 	LeaseUntil  time.Time // while running: when the lease ends
 	CreatedAt   time.Time
@@ -62,7 +65,7 @@ type Job struct {
 
 // DefaultMaxAttempts is the number of attempts a job gets when Enqueue is
 // given zero.
-const DefaultMaxAttempts = 10
+const DefaultMaxAttempts = 20
 
 // EnqueueResult tells what Enqueue did with one job.
 type EnqueueResult struct {
@@ -77,7 +80,7 @@ type ClaimOptions struct {
 	// Kinds limits the claim to these kinds; empty means any kind.
 	Kinds []string
 	// Lease is how long the claimed jobs stay invisible to other claimers;
-	// zero means DefaultLease.
+	// zero means DefaultLease, negative is an error.
 	Lease time.Duration
 }
 
@@ -88,21 +91,22 @@ const DefaultLease = 30 * time.Second
 type DeadFilter struct {
 	Kind    string // only this kind; empty means any
 	AfterID int64  // jobs with a larger ID only, for paging
-	Limit   int    // at most this many; zero means 100
+	Limit   int    // at most this many; zero means 100, negative is an error
 }
 
 // KindStats counts one kind's jobs by state.
 type KindStats struct {
 	Ready     int // available and due
 	Scheduled int // available, RunAt in the future
-	Running   int
+	Running   int // claimed, including those whose lease ended and that wait to be claimed again
 	Dead      int
 	// OldestReady is the RunAt of the longest-waiting ready job, zero when
 	// none is ready; its age tells whether workers keep up.
 	OldestReady time.Time
 }
 
-// Stats counts jobs by kind and state.
+// Stats counts jobs by kind and state. Completed jobs are not counted, and a
+// kind with nothing to count has no entry.
 type Stats struct {
 	Kinds map[string]KindStats
 }
@@ -126,24 +130,29 @@ func (s Stats) Total() KindStats {
 // concurrent use, also from several processes where the store allows.
 type Queue interface {
 	// Enqueue adds jobs, one result per job in order. A job whose Key is
-	// already held is not added (see Job.Key). Either all jobs are added or,
-	// on error, none.
+	// already held is not added (see Job.Key); that includes a Key used by an
+	// earlier job of the same call, whose ID is then returned. Either all jobs
+	// are added or, on error, none.
 	Enqueue(ctx context.Context, jobs ...Job) ([]EnqueueResult, error)
 
-	// Claim leases up to n jobs that are due, oldest RunAt first, marks them
-	// running and increments their Attempt. It returns an empty slice, not an
-	// error, when none is due. A running job whose lease has ended is due
-	// again.
+	// Claim leases up to n jobs that are due, oldest RunAt first and then
+	// lowest ID, marks them running and increments their Attempt. It returns
+	// an empty slice, not an error, when none is due; the jobs it returns may
+	// come in any order. A running job whose lease has ended (LeaseUntil is
+	// not after now) is due again. n < 1 is an error.
 	Claim(ctx context.Context, n int, opts ClaimOptions) ([]Job, error)
 
-	// Extend moves a claimed job's lease end to now plus lease.
+	// Extend moves a claimed job's lease end to now plus lease, which must be
+	// positive. Like Complete and Fail, it still succeeds after the lease
+	// ended as long as no one claimed the job again.
 	Extend(ctx context.Context, j Job, lease time.Duration) error
 
 	// Complete marks a claimed job done.
 	Complete(ctx context.Context, j Job) error
 
-	// Fail records a failed attempt of a claimed job and its cause. The job
-	// becomes available again at retryAt, or dead when it has used its last
+	// Fail records a failed attempt of a claimed job and its cause (LastError
+	// becomes cause's message, empty for nil). The job becomes available
+	// again at retryAt (its new RunAt), or dead when it has used its last
 	// attempt (Attempt >= MaxAttempts) or retryAt is the zero time (the
 	// handler gave up).
 	Fail(ctx context.Context, j Job, cause error, retryAt time.Time) error
@@ -151,12 +160,14 @@ type Queue interface {
 	// Dead lists dead jobs, by ascending ID.
 	Dead(ctx context.Context, f DeadFilter) ([]Job, error)
 
-	// Requeue makes dead jobs available now with their attempts reset, and
-	// returns how many it moved. IDs that are not dead are ignored.
+	// Requeue makes dead jobs available now (RunAt now, Attempt 0), keeping
+	// their Key, and returns how many it moved. IDs that are not dead are
+	// ignored; no ID moves none.
 	Requeue(ctx context.Context, ids ...int64) (int, error)
 
 	// PurgeDead deletes dead jobs, all of them when no ID is given, and
-	// returns how many it deleted.
+	// returns how many it deleted. IDs that are not dead are ignored. The
+	// Keys of deleted jobs are free again.
 	PurgeDead(ctx context.Context, ids ...int64) (int, error)
 
 	// Stats counts jobs by kind and state.
@@ -170,8 +181,20 @@ type TxEnqueuer interface {
 	EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...Job) ([]EnqueueResult, error)
 }
 
+// Releaser is implemented by queues that can hand a claimed job back without
+// using up its attempt. The Worker calls it on shutdown for the jobs whose
+// handlers it had to cancel; without it, those jobs are failed with a retry
+// at once, which uses the attempt (and makes a job on its last attempt dead).
+type Releaser interface {
+	// Release makes a claimed job available at once, keeping its RunAt (and
+	// so its place in claim order) and undoing its claim's Attempt increment.
+	// It returns ErrLeaseLost in the same cases as Complete.
+	Release(ctx context.Context, j Job) error
+}
+
 // Notifier is implemented by queues that can tell idle workers at once that
 // jobs were enqueued or became due, instead of leaving them to poll.
+// Signals are hints: a worker may find nothing to claim after one.
 type Notifier interface {
 	// Subscribe returns a channel that receives a value when jobs may be
 	// ready (signals are coalesced: the channel has a buffer of one) and a
@@ -183,9 +206,11 @@ type Notifier interface {
 // errors.Is.
 var (
 	// ErrLeaseLost means the job is no longer held by this claim: its lease
-	// ended and it was claimed again, or it was completed or failed already.
+	// ended and it was claimed again, it was completed, failed or released
+	// already, or it no longer exists.
 	ErrLeaseLost = errors.New("queue: lease lost")
 	// ErrInvalidJob means a job given to Enqueue lacks a Kind or has a
-	// negative MaxAttempts; the error names the field.
+	// negative MaxAttempts (the error names the field), or that NewJob could
+	// not make a job of its arguments.
 	ErrInvalidJob = errors.New("queue: invalid job")
 )
