@@ -1,0 +1,152 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/zohokit/zohokit/queue"
+	"github.com/zohokit/zohokit/store"
+)
+
+// Kinds of the queue jobs the engine handles (RegisterJobs).
+const (
+	// RetryKind is a failed record held for retry: its handler re-reads the
+	// record and syncs it again.
+	RetryKind = "zohokit.sync.retry"
+	// PushKind is a push event (PushJob), typically enqueued by a webhook
+	// receiver so that it can answer at once.
+	PushKind = "zohokit.sync.push"
+)
+
+// IdempotencyKey is the Op.Key of the create that syncs the record id on
+// side from of the pipeline: the same for every attempt, in every process,
+// so that a Sink can refuse to create a second record for it. It is 30
+// characters long ("zk1-" and 26 of [a-z2-7]), short enough for any
+// external-ID field.
+func IdempotencyKey(pipeline string, from store.Side, id string) string {
+	h := sha256.Sum256([]byte(pipeline + "\x00" + string(from) + "\x00" + id))
+	return "zk1-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:])[:26])
+}
+
+// jobArgs is the payload of RetryKind and PushKind jobs.
+type jobArgs struct {
+	Pipeline string `json:"pipeline"`
+	Event
+}
+
+// retryJob is the job that holds a failed record: retryable failures get
+// the pipeline's RetryAttempts, others one more attempt (then they are dead,
+// waiting for a person to fix the data and requeue them).
+func (p *Pipeline) retryJob(f pending, origin string) (queue.Job, error) {
+	payload, err := json.Marshal(jobArgs{Pipeline: p.cfg.Name, Event: Event{Side: f.side, ID: f.id}})
+	if err != nil {
+		return queue.Job{}, err
+	}
+	j := queue.Job{
+		Kind: RetryKind, Payload: payload,
+		Key: fmt.Sprintf("%s/%s/%s/%s/%s", RetryKind, p.cfg.Name, f.side, f.id, origin),
+	}
+	if f.Retryable {
+		j.MaxAttempts = p.cfg.RetryAttempts
+		if p.cfg.RetryDelay > 0 {
+			j.RunAt = p.clock.Now().Add(p.cfg.RetryDelay)
+		}
+	} else {
+		j.MaxAttempts = 1
+	}
+	return j, nil
+}
+
+// PushJob returns a queue job that pushes ev through the named pipeline
+// when a Worker with RegisterJobs runs it: what a webhook receiver enqueues.
+// opts may be nil; set opts.Key to the webhook's delivery ID to drop
+// duplicate deliveries.
+func PushJob(pipeline string, ev Event, opts *queue.JobOptions) (queue.Job, error) {
+	if pipeline == "" {
+		return queue.Job{}, errors.New("sync: PushJob: pipeline is empty")
+	}
+	if err := ev.validate(); err != nil {
+		return queue.Job{}, fmt.Errorf("sync: PushJob: %w", err)
+	}
+	payload, err := json.Marshal(jobArgs{Pipeline: pipeline, Event: ev})
+	if err != nil {
+		return queue.Job{}, fmt.Errorf("sync: PushJob: %w", err)
+	}
+	j := queue.Job{Kind: PushKind, Payload: payload}
+	if opts != nil {
+		j.Key, j.RunAt, j.MaxAttempts = opts.Key, opts.RunAt, opts.MaxAttempts
+	}
+	return j, nil
+}
+
+// RegisterJobs registers the handlers of RetryKind and PushKind on w for
+// the given pipelines (call it once per Worker, before Worker.Run). A job
+// of an unknown pipeline is dead at once.
+//
+// A handler re-reads the record (a push job may carry it) and syncs it as
+// Push does. A retryable failure fails the attempt (the Worker's backoff
+// applies, then the job is dead after its last attempt); any other failure
+// makes the job dead at once, for a person to fix the data and requeue it.
+func RegisterJobs(w *queue.Worker, pipelines ...*Pipeline) error {
+	if w == nil {
+		return errors.New("sync: RegisterJobs: worker is nil")
+	}
+	byName := make(map[string]*Pipeline, len(pipelines))
+	for i, p := range pipelines {
+		if p == nil {
+			return fmt.Errorf("sync: RegisterJobs: pipeline %d is nil", i)
+		}
+		if _, dup := byName[p.cfg.Name]; dup {
+			return fmt.Errorf("sync: RegisterJobs: two pipelines are named %q", p.cfg.Name)
+		}
+		byName[p.cfg.Name] = p
+	}
+	handler := func(reRead bool) queue.HandlerFunc {
+		return func(ctx context.Context, j queue.Job) error {
+			var args jobArgs
+			if err := decodeJSON(j.Payload, &args); err != nil {
+				return queue.GiveUp(fmt.Errorf("sync: decode %s job: %w", j.Kind, err))
+			}
+			p, ok := byName[args.Pipeline]
+			if !ok {
+				return queue.GiveUp(fmt.Errorf("sync: %s job for unknown pipeline %q", j.Kind, args.Pipeline))
+			}
+			if reRead {
+				args.Record = nil
+			}
+			return p.handleJob(ctx, args.Event)
+		}
+	}
+	if err := w.HandleRaw(RetryKind, handler(true), nil); err != nil {
+		return fmt.Errorf("sync: RegisterJobs: %w", err)
+	}
+	if err := w.HandleRaw(PushKind, handler(false), nil); err != nil {
+		return fmt.Errorf("sync: RegisterJobs: %w", err)
+	}
+	return nil
+}
+
+// handleJob runs one attempt of a retry or push job.
+func (p *Pipeline) handleJob(ctx context.Context, ev Event) error {
+	rep, err := p.syncRecord(ctx, ev, modeJob)
+	if err != nil {
+		if errors.Is(err, ErrInvalidEvent) {
+			return queue.GiveUp(err)
+		}
+		return err
+	}
+	if rep.Counts.Failed == 0 {
+		return nil
+	}
+	f := rep.Failures[0]
+	cause := fmt.Errorf("sync: pipeline %q: %s", p.cfg.Name, f)
+	if f.Retryable {
+		return cause
+	}
+	return queue.GiveUp(cause)
+}

@@ -1,0 +1,344 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zohokit/zohokit/queue"
+	"github.com/zohokit/zohokit/store"
+	"github.com/zohokit/zohokit/sync"
+	"github.com/zohokit/zohokit/sync/synctest"
+)
+
+func TestPullBackfillThenIncremental(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i := range 25 {
+		b.left.Put(dt, "", contact(fmt.Sprintf(" Contact %02d ", i), fmt.Sprintf("c%d@example.com", i), "Paris"))
+		b.tick()
+	}
+	p := b.pipeline(t, b.config(sync.Pull))
+
+	rep := run(t, p)
+	require.Equal(t, store.RunSucceeded, rep.Status)
+	require.Equal(t, store.Counts{Read: 25, Created: 25}, rep.Counts)
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+	require.Equal(t, 3, b.right.Calls().Writes, "25 records in batches of 10")
+
+	// Nothing changed: nothing is read past the cursor, nothing is written.
+	b.right.ResetCalls()
+	rep = run(t, p)
+	require.Equal(t, store.Counts{}, rep.Counts)
+	require.Zero(t, b.right.Calls().Writes)
+
+	// Two edits and a new record: only those are written, and an update
+	// carries only the fields that changed.
+	b.tick()
+	edited := b.left.Records(dt)[3]
+	_, err := b.left.Update(dt, edited.ID, map[string]any{"City": "Lyon"})
+	require.NoError(t, err)
+	_, err = b.left.Update(dt, b.left.Records(dt)[7].ID, map[string]any{"Phone": "+33 1"})
+	require.NoError(t, err)
+	b.left.Put(dt, "", contact("New", "new@example.com", "Nice"))
+	rep = run(t, p)
+	require.Equal(t, store.Counts{Read: 3, Created: 1, Updated: 2}, rep.Counts)
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+	for _, op := range b.right.WrittenOps() {
+		if op.Kind == sync.OpUpdate && op.Fields["address"] != nil {
+			require.Equal(t, map[string]any{"address": map[string]any{"city": "Lyon"}}, op.Fields)
+		}
+	}
+
+	// The runs are recorded.
+	runs, err := b.store.Runs(context.Background(), store.RunFilter{Pipeline: p.Name()})
+	require.NoError(t, err)
+	require.Len(t, runs, 3)
+	require.Equal(t, 1, runs[0].Counts.Created)
+}
+
+func TestPullSkipsRecordsWhoseMappedFieldsDidNotChange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	rec := b.left.Put(dt, "", map[string]any{"Name": "Ana", "Email": "ana@example.com", "Notes": "x"})
+	cfg := b.config(sync.Pull)
+	cfg.Lookback = time.Hour // every run re-reads the last hour
+	p := b.pipeline(t, cfg)
+	run(t, p)
+
+	// An unmapped field changes, and the lookback re-reads the rest.
+	b.tick()
+	_, err := b.left.Update(dt, rec.ID, map[string]any{"Notes": "y"})
+	require.NoError(t, err)
+	b.right.ResetCalls()
+	rep := run(t, p)
+	require.Equal(t, 1, rep.Counts.Read)
+	require.Equal(t, 1, rep.Counts.Unchanged)
+	require.Zero(t, b.right.Calls().Writes)
+}
+
+func TestPullLookbackCatchesLateCommits(t *testing.T) {
+	t.Parallel()
+	for _, lookback := range []time.Duration{0, 10 * time.Minute} {
+		t.Run(fmt.Sprint("lookback ", lookback), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.left.Put(dt, "", contact("Ana", "ana@example.com", "Paris"))
+			b.clock.Advance(time.Minute)
+			cfg := b.config(sync.Pull)
+			cfg.Lookback = lookback
+			p := b.pipeline(t, cfg)
+			run(t, p)
+
+			// A transaction that started before the cursor commits late: its
+			// record's modification time is before the cursor.
+			b.clock.Advance(time.Minute)
+			b.left.PutRecord(dt, sync.Record{Fields: contact("Late", "late@example.com", "Rome"), Modified: t0.Add(-30 * time.Second)})
+			rep := run(t, p)
+			if lookback == 0 {
+				require.Equal(t, 1, b.right.Len(dt), "without a lookback window the late record is missed")
+				return
+			}
+			require.Equal(t, 1, rep.Counts.Created)
+			require.Equal(t, 1, rep.Counts.Unchanged, "the record re-read in the window is not written again")
+			synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+		})
+	}
+}
+
+// failingCommit is a store whose Commit fails a number of times: a process
+// that died after writing a batch and before its checkpoint.
+type failingCommit struct {
+	store.Store
+	fails int
+}
+
+func (s *failingCommit) Commit(ctx context.Context, cp store.Checkpoint) error {
+	if s.fails > 0 {
+		s.fails--
+		return errors.New("injected: the process died before the checkpoint")
+	}
+	return s.Store.Commit(ctx, cp)
+}
+
+func TestPullCrashBetweenWriteAndCheckpointConverges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i := range 15 {
+		b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo"))
+	}
+	st := &failingCommit{Store: b.store, fails: 1}
+	cfg := b.config(sync.Pull)
+	cfg.Store = st
+	p := b.pipeline(t, cfg)
+
+	_, err := p.Run(context.Background())
+	require.ErrorContains(t, err, "injected")
+	require.Equal(t, 10, b.right.Len(dt), "the first batch was written")
+	cur, err := b.store.Cursor(context.Background(), p.Name(), store.Left)
+	require.NoError(t, err)
+	require.Empty(t, cur, "the cursor did not move: the batch is not durable")
+
+	// The rerun writes the first batch again: the creates' idempotency keys
+	// find the records already there, so nothing is duplicated.
+	rep := run(t, p)
+	require.Equal(t, 15, rep.Counts.Created)
+	require.Equal(t, 15, b.right.Len(dt))
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+	cur, err = b.store.Cursor(context.Background(), p.Name(), store.Left)
+	require.NoError(t, err)
+	require.NotEmpty(t, cur)
+}
+
+func TestPullFailureWithoutQueueStopsTheCursor(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo")).ID)
+		b.tick()
+	}
+	bad := func(op sync.Op) bool { return op.Fields["email"] == "2@example.com" }
+	b.right.Inject(synctest.Fault{Match: bad, Err: synctest.Rejected("email domain not allowed")})
+	p := b.pipeline(t, b.config(sync.Pull))
+
+	rep := run(t, p)
+	require.Equal(t, store.RunPartial, rep.Status)
+	require.Equal(t, 5, rep.Counts.Created, "the other records of the batch are written")
+	require.Equal(t, 1, rep.Counts.Failed)
+	require.Len(t, rep.Failures, 1)
+	require.Equal(t, ids[2], rep.Failures[0].SourceID)
+	require.Contains(t, rep.Failures[0].Reason, "email domain not allowed")
+	require.False(t, rep.Failures[0].Retryable)
+	require.Zero(t, rep.Failures[0].JobID)
+
+	// The cursor stayed before the failed record: the next run reads it
+	// (and what follows) again. Once the target accepts it, it is written.
+	b.right.ClearFaults()
+	rep = run(t, p)
+	require.Equal(t, 4, rep.Counts.Read)
+	require.Equal(t, 1, rep.Counts.Created)
+	require.Equal(t, 3, rep.Counts.Unchanged)
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+}
+
+func TestPullFailuresAreParkedInTheQueue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i := range 5 {
+		b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo"))
+		b.tick()
+	}
+	q, err := queue.NewMemory(&queue.MemoryOptions{Now: b.clock.Now})
+	require.NoError(t, err)
+	b.right.Inject(synctest.Fault{Match: func(op sync.Op) bool { return op.Fields["email"] == "1@example.com" }, Times: 1})
+	b.right.Inject(synctest.Fault{Match: func(op sync.Op) bool { return op.Fields["email"] == "3@example.com" }, Err: synctest.Rejected("bad phone")})
+	cfg := b.config(sync.Pull)
+	cfg.Queue = q
+	p := b.pipeline(t, cfg)
+
+	rep := run(t, p)
+	require.Equal(t, 3, rep.Counts.Created)
+	require.Equal(t, 2, rep.Counts.Failed)
+	require.Equal(t, 2, rep.Parked)
+	for _, f := range rep.Failures {
+		require.NotZero(t, f.JobID, "parked: %s", f)
+	}
+	cur, err := b.store.Cursor(context.Background(), p.Name(), store.Left)
+	require.NoError(t, err)
+	require.Equal(t, rep.Cursors[store.Left], sync.Cursor(cur), "parked records do not hold the cursor back")
+
+	// The worker retries: the retryable one succeeds, the rejected one is
+	// tried once more and is dead.
+	drain(t, q, b.clock.Now, p)
+	require.Equal(t, 4, b.right.Len(dt))
+	dead, err := q.Dead(context.Background(), queue.DeadFilter{})
+	require.NoError(t, err)
+	require.Len(t, dead, 1)
+	require.Contains(t, dead[0].LastError, "bad phone")
+
+	// A person fixes the data and requeues it.
+	b.right.ClearFaults()
+	_, err = q.Requeue(context.Background(), dead[0].ID)
+	require.NoError(t, err)
+	drain(t, q, b.clock.Now, p)
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+	require.Equal(t, 5, b.right.Len(dt))
+}
+
+func TestPullWholeBatchFailures(t *testing.T) {
+	t.Parallel()
+	t.Run("retryable stops the run at the last durable batch", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		for i := range 25 {
+			b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo"))
+			b.tick()
+		}
+		// The second batch fails as a whole (the target is down).
+		b.right.Inject(synctest.Fault{Batch: true, Match: func(op sync.Op) bool { return op.Fields["email"] == "12@example.com" }})
+		p := b.pipeline(t, b.config(sync.Pull))
+		rep, err := p.Run(context.Background())
+		require.Error(t, err)
+		require.True(t, sync.IsRetryable(err))
+		require.Equal(t, store.RunFailed, rep.Status)
+		require.Equal(t, 10, rep.Counts.Created)
+		require.Equal(t, 10, b.right.Len(dt))
+
+		b.right.ClearFaults()
+		rep = run(t, p)
+		require.Equal(t, 15, rep.Counts.Read, "resumed after the first batch")
+		synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
+	})
+	t.Run("non-retryable is narrowed to the bad record", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		for i := range 8 {
+			b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo"))
+			b.tick()
+		}
+		b.right.Inject(synctest.Fault{Batch: true, Err: synctest.Rejected("malformed payload"),
+			Match: func(op sync.Op) bool { return op.Fields["email"] == "5@example.com" }})
+		p := b.pipeline(t, b.config(sync.Pull))
+		rep := run(t, p)
+		require.Equal(t, 7, rep.Counts.Created)
+		require.Equal(t, 1, rep.Counts.Failed)
+		require.Contains(t, rep.Failures[0].Reason, "malformed payload")
+	})
+}
+
+func TestPullFilterAndDeletes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		mode      sync.DeleteMode
+		wantRight int
+		wantFlag  bool
+	}{
+		{sync.DeleteIgnore, 2, false},
+		{sync.DeletePropagate, 1, false},
+		{sync.DeleteFlag, 2, true},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			keep := b.left.Put(dt, "", contact("Keep", "k@example.com", "Oslo"))
+			gone := b.left.Put(dt, "", contact("Gone", "g@example.com", "Oslo"))
+			b.left.Put(dt, "", contact("Lead", "l@example.com", "Oslo"))
+			cfg := b.config(sync.Pull)
+			cfg.Filter = func(r sync.Record) bool { return r.Fields["Name"] != "Lead" }
+			cfg.Deletes = sync.DeletePolicy{Mode: tc.mode, RightFlag: "deleted_in_crm"}
+			p := b.pipeline(t, cfg)
+			rep := run(t, p)
+			require.Equal(t, 2, rep.Counts.Created)
+			require.Equal(t, 1, rep.Skipped, "the filtered record")
+
+			b.tick()
+			require.NoError(t, b.left.Delete(dt, gone.ID))
+			run(t, p)
+			require.Equal(t, tc.wantRight, b.right.Len(dt))
+			flagged := 0
+			for _, r := range b.right.Records(dt) {
+				if r.Fields["deleted_in_crm"] == true {
+					flagged++
+				}
+			}
+			require.Equal(t, tc.wantFlag, flagged == 1)
+
+			// The tombstoned link keeps the pair apart from now on.
+			links, err := b.store.Links(context.Background(), p.Name(), store.Left, []string{gone.ID, keep.ID})
+			require.NoError(t, err)
+			require.True(t, links[gone.ID].Deleted)
+			require.False(t, links[keep.ID].Deleted)
+		})
+	}
+}
+
+// drain runs a queue worker with the pipeline's handlers until the queue
+// has nothing ready or scheduled.
+func drain(t *testing.T, q queue.Queue, now func() time.Time, pipelines ...*sync.Pipeline) {
+	t.Helper()
+	w, err := queue.NewWorker(q, &queue.WorkerConfig{PollInterval: time.Millisecond, Now: now, Backoff: func(int) time.Duration { return 0 }})
+	require.NoError(t, err)
+	require.NoError(t, sync.RegisterJobs(w, pipelines...))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := q.Stats(context.Background())
+		require.NoError(t, err)
+		tot := st.Total()
+		if tot.Ready == 0 && tot.Scheduled == 0 && tot.Running == 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the queue did not drain: %+v", tot)
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
