@@ -182,6 +182,9 @@ type Server struct {
 
 	oauth  *oauthState
 	crm    *CRM
+	fin    *finState // Books and Inventory (finance*.go)
+	proj   *projState
+	people *peopleState
 	faults faultSet
 	calls  callLog
 	oas    *oasSet // nil when validation is off
@@ -241,6 +244,9 @@ func start(tb testing.TB, opts *Options) (*Server, error) {
 	}
 	s.oauth = newOAuthState(s)
 	s.crm = newCRM(s)
+	s.fin = newFinState(s)
+	s.proj = newProjState(s)
+	s.people = newPeopleState(s)
 	s.faults.seed = o.FaultSeed
 	s.router.routes = s.productRoutes()
 	if err := s.setupOAS(); err != nil {
@@ -257,6 +263,10 @@ func (s *Server) productRoutes() []route {
 	return slices.Concat(
 		s.oauthRoutes(),
 		s.crmRoutes(),
+		s.booksRoutes(),
+		s.inventoryRoutes(),
+		s.projectsRoutes(),
+		s.peopleRoutes(),
 	)
 }
 
