@@ -1,6 +1,7 @@
-// Package zohotest is a fake Zoho for tests: the accounts server (OAuth) and
-// the CRM v8 REST API on an httptest server, speaking Zoho's wire protocol
-// with its quirks, so that code written against Zoho can be tested offline.
+// Package zohotest is a fake Zoho for tests: the accounts server (OAuth), the
+// CRM v8 REST API, and Books, Inventory, Projects and People, on one httptest
+// server, speaking Zoho's wire protocol with its quirks, so that code written
+// against Zoho can be tested offline.
 //
 // Start one per test with NewServer(t, nil) (or Start for a program, such as
 // the offline demo), point the client's accounts server and API domain at
@@ -28,6 +29,14 @@
 //     207 Multi-Status and 400 when every record failed; the 100-record
 //     limit; search (criteria, email, phone, word); COQL; deleted records;
 //     record counts; modules, fields, users and org metadata.
+//   - Books v3 and Inventory v1 (Books(), Inventory()): organisations,
+//     contacts, invoices, items, customer payments, warehouses, stock and
+//     adjustments, in the {"code":0} envelope with page_context, required
+//     organization_id, -0400 timestamps in the organisation's zone,
+//     last_modified_time filters, and 429 past 100 requests a minute per
+//     organisation. Projects (Projects()): portals, projects, tasks, and the
+//     30-minute lock-out after 100 requests in 2 minutes. People (People()):
+//     form records with sIndex/limit paging and a daily limit.
 //   - Standard modules Leads, Contacts, Accounts, Deals and Products with
 //     their mandatory and duplicate-check fields; CRM.DefineModule and
 //     CRM.AddFields add custom ones. Ids are 19-digit strings; times come back
@@ -49,5 +58,9 @@
 //     does not match gets a 400 naming the reason and fails the test at
 //     cleanup. RequireOAS makes a test insist on the documents.
 //   - A FakeClock (Options.Clock) moves token expiry, the token-mint window,
-//     Modified_Time and If-Modified-Since without waiting.
+//     Modified_Time, If-Modified-Since and rate-limit windows without
+//     waiting. It is also a zoho.Clock: give the same clock to the client
+//     (zoho.Config.Clock) and both move together.
+//   - NewClient, ClientConfig and DataCenter build a *zoho.Client that
+//     talks to the fake.
 package zohotest

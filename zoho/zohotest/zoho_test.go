@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -126,4 +127,22 @@ func ExampleServer_ClientConfig() {
 	// Output:
 	// Hopper
 	// calls: 1
+}
+
+func TestFakeClockDrivesClientAndFake(t *testing.T) {
+	t.Parallel()
+	clock := zohotest.NewFakeClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	var _ zoho.Clock = clock
+	srv := zohotest.NewServer(t, &zohotest.Options{Clock: clock})
+	c := zohotest.NewClient(t, srv, func(cfg *zoho.Config) { cfg.Clock = clock })
+	tok, err := c.Token(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, clock.Now().Add(time.Hour), tok.Expiry, "the fake issues tokens on the shared clock")
+
+	fired := make(chan struct{})
+	clock.AfterFunc(time.Minute, func() { close(fired) })
+	require.Equal(t, 1, clock.Pending())
+	clock.Advance(time.Minute)
+	<-fired
+	require.Equal(t, 0, clock.Pending())
 }
