@@ -225,6 +225,13 @@ func (m *Memory) StartRun(ctx context.Context, pipeline string, started time.Tim
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if !dryRun {
+		for i := range m.runs {
+			if r := &m.runs[i]; r.Pipeline == pipeline && r.Status == RunRunning && !r.DryRun {
+				r.Status, r.Finished, r.Error = RunFailed, Timestamp(started), ErrInterruptedRun.Error()
+			}
+		}
+	}
 	m.nextRun++
 	m.runs = append(m.runs, Run{ID: m.nextRun, Pipeline: pipeline, Started: Timestamp(started), Status: RunRunning, DryRun: dryRun})
 	if m.keepRuns > 0 {

@@ -175,6 +175,12 @@ type Store interface {
 
 	// StartRun records a run as running and returns its ID. A zero
 	// started means now. Stores keep a bounded history (see RunPruner).
+	//
+	// A run that is not a dry run closes the pipeline's earlier runs that
+	// are still marked running (not dry runs) as failed, finished at
+	// started, with the error ErrInterruptedRun's text: the caller holds the
+	// pipeline's lease, so no other run of it can still be in progress, and
+	// such a run is one whose process stopped before FinishRun.
 	StartRun(ctx context.Context, pipeline string, started time.Time, dryRun bool) (int64, error)
 	// FinishRun records a run's end, status, counts and error, found by
 	// r.ID (and r.Pipeline when not empty): ErrNotFound when there is no
@@ -249,4 +255,8 @@ var (
 	ErrReviewNotPending  = errors.New("store: review is not pending")
 	ErrReviewNotResolved = errors.New("store: review is not resolved")
 	ErrConflictingLink   = errors.New("store: link conflicts with an existing link")
+	// ErrInterruptedRun's text is the error recorded on a run that was
+	// still marked running when a later run of its pipeline started (see
+	// StartRun).
+	ErrInterruptedRun = errors.New("interrupted: its process stopped before the run finished")
 )

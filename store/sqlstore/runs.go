@@ -29,17 +29,19 @@ const pruneRuns = `DELETE FROM zohokit_runs WHERE id IN (
 
 // runQueries are the fixed statements of the run history.
 type runQueries struct {
-	start, finish, finishOfPipeline string
-	list, listOfPipeline            string
-	lastSuccess                     string
-	prune, pruneOfPipeline          string
+	start, interrupt, finish, finishOfPipeline string
+	list, listOfPipeline                       string
+	lastSuccess                                string
+	prune, pruneOfPipeline                     string
 }
 
 func newRunQueries(d *dialect) runQueries {
 	finish := `UPDATE zohokit_runs SET finished = $1, status = $2, n_read = $3, n_created = $4, n_updated = $5,
 	n_deleted = $6, n_unchanged = $7, n_conflicted = $8, n_failed = $9, error = $10 WHERE id = $11`
 	q := runQueries{
-		start:            `INSERT INTO zohokit_runs (pipeline, started, status, dry_run) VALUES ($1, $2, 'running', $3) RETURNING id`,
+		start: `INSERT INTO zohokit_runs (pipeline, started, status, dry_run) VALUES ($1, $2, 'running', $3) RETURNING id`,
+		interrupt: `UPDATE zohokit_runs SET status = 'failed', finished = $1, error = $2
+	WHERE pipeline = $3 AND status = 'running' AND NOT dry_run`,
 		finish:           finish,
 		finishOfPipeline: finish + ` AND pipeline = $12`,
 		list:             `SELECT ` + runColumns + ` FROM zohokit_runs ORDER BY started DESC, id DESC LIMIT $1`,
@@ -49,7 +51,7 @@ func newRunQueries(d *dialect) runQueries {
 		prune:           fmt.Sprintf(pruneRuns, ""),
 		pruneOfPipeline: fmt.Sprintf(pruneRuns, "AND pipeline = $2"),
 	}
-	for _, p := range []*string{&q.start, &q.finish, &q.finishOfPipeline, &q.list, &q.listOfPipeline,
+	for _, p := range []*string{&q.start, &q.interrupt, &q.finish, &q.finishOfPipeline, &q.list, &q.listOfPipeline,
 		&q.lastSuccess, &q.prune, &q.pruneOfPipeline} {
 		*p = d.rebind(*p)
 	}
@@ -68,8 +70,8 @@ func (s *Store) rq() *runQueries {
 	return &sqliteRunQueries
 }
 
-// StartRun implements store.Store. It also deletes the pipeline's runs
-// beyond Options.KeepRuns, in the same transaction.
+// StartRun implements store.Store. In the same transaction it closes the
+// pipeline's interrupted runs and deletes its runs beyond Options.KeepRuns.
 func (s *Store) StartRun(ctx context.Context, pipeline string, started time.Time, dryRun bool) (int64, error) {
 	if err := store.CheckPipeline("start run", pipeline); err != nil {
 		return 0, err
@@ -84,6 +86,11 @@ func (s *Store) StartRun(ctx context.Context, pipeline string, started time.Time
 	defer unlock()
 	var id int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if !dryRun {
+			if _, err := s.exec(ctx, tx, s.rq().interrupt, s.d.timeArg(started), store.ErrInterruptedRun.Error(), pipeline); err != nil {
+				return fmt.Errorf("close interrupted runs: %w", err)
+			}
+		}
 		if err := s.scanOne(ctx, tx, s.rq().start, []any{pipeline, s.d.timeArg(started), dryRun}, &id); err != nil {
 			return err
 		}

@@ -78,6 +78,17 @@ func runs(t *testing.T, s store.Store, f store.RunFilter) []store.Run {
 	return rs
 }
 
+func runByID(t *testing.T, s store.Store, id int64) store.Run {
+	t.Helper()
+	for _, r := range runs(t, s, store.RunFilter{Limit: 1000}) {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("run %d not found", id)
+	return store.Run{}
+}
+
 func runIDs(rs []store.Run) []int64 {
 	ids := make([]int64, len(rs))
 	for i, r := range rs {
@@ -87,6 +98,23 @@ func runIDs(rs []store.Run) []int64 {
 }
 
 var runTests = []namedTest{
+	{"StartClosesInterruptedRuns", func(t *testing.T, b *bundle) {
+		stale := b.startRun(t, "p", false) // its process died: never finished
+		dry := b.startRun(t, "p", true)
+		other := b.startRun(t, "q", false)
+		next := b.clock.Advance(time.Hour)
+		b.startRun(t, "p", true) // a dry run closes nothing
+		require.Equal(t, store.RunRunning, runByID(t, b.s, stale).Status)
+		cur := b.startRun(t, "p", false)
+
+		got := runByID(t, b.s, stale)
+		require.Equal(t, store.RunFailed, got.Status)
+		require.Equal(t, next, got.Finished)
+		require.Equal(t, store.ErrInterruptedRun.Error(), got.Error)
+		require.Equal(t, store.RunRunning, runByID(t, b.s, dry).Status, "dry runs are left alone")
+		require.Equal(t, store.RunRunning, runByID(t, b.s, other).Status, "other pipelines are left alone")
+		require.Equal(t, store.RunRunning, runByID(t, b.s, cur).Status)
+	}},
 	{"Lifecycle", func(t *testing.T, b *bundle) {
 		started := b.clock.Now()
 		id := b.startRun(t, "contacts", false)
