@@ -319,21 +319,17 @@ func (d *Dashboard) reviews(ctx context.Context, f store.ReviewFilter) ([]Review
 	return out, nil
 }
 
-// maxReviewCount bounds the pending reviews counted for the overview and
-// the metric: the store has no count query.
-const maxReviewCount = 10000
-
-// pendingCounts counts pending reviews by pipeline (up to maxReviewCount).
+// pendingCounts counts pending reviews by pipeline, and in all.
 func (d *Dashboard) pendingCounts(ctx context.Context) (map[string]int, int, error) {
-	items, err := d.st.Reviews(ctx, store.ReviewFilter{Status: []store.ReviewStatus{store.ReviewPending}, Limit: maxReviewCount})
+	byPipeline, err := d.st.CountReviews(ctx, store.ReviewPending)
 	if err != nil {
 		return nil, 0, fmt.Errorf("ops: pending reviews: %w", err)
 	}
-	byPipeline := make(map[string]int)
-	for _, it := range items {
-		byPipeline[it.Review.Conflict.Pipeline]++
+	total := 0
+	for _, n := range byPipeline {
+		total += n
 	}
-	return byPipeline, len(items), nil
+	return byPipeline, total, nil
 }
 
 // tokens returns the Zoho connections' token status, by name.

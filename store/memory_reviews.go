@@ -79,6 +79,22 @@ func (m *Memory) Reviews(ctx context.Context, f ReviewFilter) ([]ReviewItem, err
 	return out, nil
 }
 
+// CountReviews implements Store.
+func (m *Memory) CountReviews(ctx context.Context, status ReviewStatus) (map[string]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int)
+	for _, r := range m.reviews {
+		if r.status == status {
+			out[r.pipeline]++
+		}
+	}
+	return out, nil
+}
+
 // Resolve implements Store.
 func (m *Memory) Resolve(ctx context.Context, res conflict.Resolution) error {
 	if err := res.Validate(); err != nil {

@@ -206,6 +206,10 @@ type Store interface {
 	// Reviews lists reviews, oldest first. A review's pipeline is its
 	// Conflict.Pipeline.
 	Reviews(ctx context.Context, f ReviewFilter) ([]ReviewItem, error)
+	// CountReviews counts the reviews in the given status by pipeline;
+	// pipelines with none are absent. It is what a dashboard polls, so it
+	// must not read the reviews themselves.
+	CountReviews(ctx context.Context, status ReviewStatus) (map[string]int, error)
 	// Resolve records a person's decision on a pending review. An invalid
 	// resolution returns conflict.ErrInvalidResolution; deciding a review
 	// that is not pending returns ErrReviewNotPending; an unknown ID

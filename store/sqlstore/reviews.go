@@ -80,6 +80,29 @@ func (s *Store) RecordReview(ctx context.Context, r conflict.Review) (string, er
 	return "", fmt.Errorf("sqlstore: record review %s: the review holding its key kept changing", r.Conflict)
 }
 
+// CountReviews implements store.Store with one grouped count over the
+// (status, id) index.
+func (s *Store) CountReviews(ctx context.Context, status store.ReviewStatus) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT pipeline, count(*) FROM zohokit_reviews WHERE status = $1 GROUP BY pipeline`), string(status))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: count reviews: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]int)
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, fmt.Errorf("sqlstore: count reviews: %w", err)
+		}
+		out[p] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: count reviews: %w", err)
+	}
+	return out, nil
+}
+
 // Reviews implements store.Store.
 func (s *Store) Reviews(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error) {
 	limit, err := store.ReviewLimit(f)

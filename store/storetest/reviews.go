@@ -95,6 +95,25 @@ var reviewTests = []namedTest{
 		require.NotEqual(t, newID, other)
 		require.Len(t, reviews(t, b.s, store.ReviewFilter{}), 3)
 	}},
+	{"CountByStatusAndPipeline", func(t *testing.T, b *bundle) {
+		count := func(st store.ReviewStatus) map[string]int {
+			t.Helper()
+			n, err := b.s.CountReviews(t.Context(), st)
+			require.NoError(t, err)
+			return n
+		}
+		require.Empty(t, count(store.ReviewPending))
+		a := b.record(t, review("customers", "city", "a", "b"))
+		b.record(t, review("customers", "street", "a", "b"))
+		b.record(t, review("products", "price", "1", "2"))
+		require.Equal(t, map[string]int{"customers": 2, "products": 1}, count(store.ReviewPending))
+		resolve(t, b.s, a)
+		require.Equal(t, map[string]int{"customers": 1, "products": 1}, count(store.ReviewPending))
+		require.Equal(t, map[string]int{"customers": 1}, count(store.ReviewResolved))
+		apply(t, b.s, "customers", a)
+		require.Empty(t, count(store.ReviewResolved))
+		require.Equal(t, map[string]int{"customers": 1}, count(store.ReviewApplied))
+	}},
 	{"EmptyKeyRefused", func(t *testing.T, b *bundle) {
 		r := review("customers", "city", "a", "b")
 		r.Key = ""
