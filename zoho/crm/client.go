@@ -40,6 +40,10 @@ type Client struct {
 	Users *UsersService
 	// Org reads the organisation (its id is what bulk write needs).
 	Org *OrgService
+	// Watch manages notification channels (actions/watch). Bulk reads and
+	// writes need options of their own (a temp folder, the download
+	// limit): build them with NewBulk.
+	Watch *WatchService
 }
 
 // New returns a CRM client on top of a core Zoho client, which carries the
@@ -61,6 +65,7 @@ func New(zc *zoho.Client, opts *Options) (*Client, error) {
 	c.Meta = newMetaService(c)
 	c.Users = &UsersService{c: c}
 	c.Org = &OrgService{c: c}
+	c.Watch = NewWatch(c)
 	return c, nil
 }
 

@@ -1,6 +1,7 @@
 // Package crm is the Zoho CRM v8 client: records of any module (list, get,
 // search, COQL, deleted records, insert, update, upsert, delete), module and
-// field metadata, users and the organisation. It is built on the core
+// field metadata, users and the organisation, bulk reads and writes,
+// notification channels and the notifications Zoho sends to them. It is built on the core
 // client of package zoho, which brings the credentials, the data centre's
 // API domain, rate limits, retries and typed errors.
 //
@@ -43,6 +44,17 @@
 // error). WriteOptions.NoTriggers sends "trigger": [] so that a sync fires
 // no workflow, approval or blueprint; Upsert is idempotent and retried
 // after 5xx and network errors, Insert is not.
+//
+// # Bulk APIs and notifications
+//
+// NewBulk gives the bulk read and write APIs for large volumes: Read yields
+// the rows of a bulk read job as records, streaming each zipped CSV through
+// a temp file so memory holds one row at a time; Write builds the zipped CSV
+// on disk, uploads it to the data centre's content host and returns one
+// result per record. Watch enables, lists, updates and disables
+// notification channels, and a Renewer keeps them from expiring;
+// ParseNotification reads the callback Zoho POSTs to a channel's URL
+// (package webhook receives it).
 //
 // # Times, dates, decimals
 //

@@ -71,7 +71,7 @@ func (c *CRM) fieldJSON(m *moduleState, f Field, seq int, system bool) map[strin
 	out := map[string]any{
 		"api_name": f.APIName, "id": m.id + "_" + f.APIName, "field_label": f.Label, "display_label": f.Label,
 		"data_type": string(f.Type), "json_type": jsonType(f.Type), "system_mandatory": f.Mandatory,
-		"custom_field": m.custom && !system, "read_only": f.ReadOnly || system, "field_read_only": f.ReadOnly || system,
+		"custom_field": (m.custom || m.added[f.APIName]) && !system, "read_only": f.ReadOnly || system, "field_read_only": f.ReadOnly || system,
 		"visible": true, "sequence_number": seq, "unique": nil, "lookup": map[string]any{},
 	}
 	switch f.Type {

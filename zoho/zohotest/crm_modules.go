@@ -299,6 +299,12 @@ func (c *CRM) AddFields(module string, fields ...Field) error {
 		def.Fields = append(def.Fields, f)
 	}
 	m.def = def
+	if m.added == nil {
+		m.added = map[string]bool{}
+	}
+	for _, f := range fields {
+		m.added[f.APIName] = true // user-added: custom_field true, also on standard modules
+	}
 	m.fields = make(map[string]*Field, len(def.Fields))
 	for i := range m.def.Fields {
 		m.fields[m.def.Fields[i].APIName] = &m.def.Fields[i]

@@ -24,7 +24,7 @@ const (
 func (s *Server) crmRoutes() []route {
 	c := s.crm
 	const rec = "record.json"
-	return []route{
+	return slices.Concat(c.bulkRoutes(), c.watchRoutes(), []route{
 		newRoute("GET /crm/v8/{module}", true, rec, c.handleList),
 		newRoute("POST /crm/v8/{module}", true, rec, c.handleWrite("insert")),
 		newRoute("PUT /crm/v8/{module}", true, rec, c.handleWrite("update")),
@@ -42,7 +42,7 @@ func (s *Server) crmRoutes() []route {
 		newRoute("GET /crm/v8/settings/fields", true, "fields.json", c.handleFields),
 		newRoute("GET /crm/v8/users", true, "users.json", c.handleUsers),
 		newRoute("GET /crm/v8/org", true, "org.json", c.handleOrg),
-	}
+	})
 }
 
 // badParam is Zoho's INVALID_DATA answer for a query parameter.

@@ -390,8 +390,11 @@ func (c *CRM) handleSearch(ex *exchange) {
 		for _, r := range recs[start:end] {
 			data = append(data, c.render(m, r, fields))
 		}
+		// more_records says whether more records match, also past the
+		// 2,000 a search can reach (whether Zoho says so at its cap is not
+		// verified; the CRM client handles both answers).
 		return answer{status: http.StatusOK, body: map[string]any{"data": data,
-			"info": map[string]any{"per_page": perPage, "count": len(data), "page": page, "more_records": end < total}}}
+			"info": map[string]any{"per_page": perPage, "count": len(data), "page": page, "more_records": end < len(recs)}}}
 	})
 }
 

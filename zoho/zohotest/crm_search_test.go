@@ -141,8 +141,14 @@ func TestSearchCapsAt2000(t *testing.T) {
 	q := "/crm/v8/Contacts/search?criteria=" + url.QueryEscape("(Last_Name:starts_with:Contact)")
 	r := b.call("GET", q+"&page=10&per_page=200", nil)
 	require.Equal(t, http.StatusOK, r.status)
-	require.Equal(t, false, r.info(t)["more_records"], "search stops at 2,000 records")
+	require.Equal(t, true, r.info(t)["more_records"], "more records match than the 2,000 a search reaches")
 	r = b.call("GET", q+"&page=11&per_page=200", nil)
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Equal(t, "LIMIT_EXCEEDED", r.body["code"])
+
+	// Exactly 2,000 matches: the last page says no more.
+	r = b.call("GET", "/crm/v8/Contacts/search?criteria="+url.QueryEscape("((Last_Name:starts_with:Contact-00)or(Last_Name:starts_with:Contact-01))")+"&page=10&per_page=200", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Len(t, r.data(t), 200)
+	require.Equal(t, false, r.info(t)["more_records"])
 }

@@ -26,6 +26,10 @@ type CRM struct {
 	changeSeq uint64
 	// tokenPruneAt is the page-token count that triggers the next prune.
 	tokenPruneAt int
+
+	bulk   *bulkState   // bulk read and write jobs (crm_bulk*.go)
+	notify *notifyState // notification channels (crm_notify*.go)
+	out    *deliverer   // outgoing callbacks: notifications and bulk job callbacks
 }
 
 // moduleState is one module: its definition and its records.
@@ -34,6 +38,7 @@ type moduleState struct {
 	id     string
 	custom bool
 	fields map[string]*Field // by API name
+	added  map[string]bool   // fields added by AddFields (custom fields of a standard module)
 
 	records []*storedRecord // sorted by id
 	byID    map[string]*storedRecord
@@ -87,6 +92,10 @@ func newCRM(s *Server) *CRM {
 	for _, m := range standardModules() {
 		_ = c.defineLocked(m, false) // the standard definitions are valid; TestStandardModules checks them
 	}
+	c.bulk = newBulkState(s)
+	c.notify = newNotifyState()
+	c.out = newDeliverer(s)
+	c.observers = append(c.observers, c.notifyChange)
 	return c
 }
 
