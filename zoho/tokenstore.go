@@ -19,10 +19,13 @@ var ErrNoToken = errors.New("zoho: no token stored")
 // is what lets several processes that share a store share the guard.
 //
 // It holds an access token, so stores must keep it private (the file store
-// writes mode 0600). It never holds the refresh token or client secret.
+// writes mode 0600). It never holds the client secret, and holds a refresh
+// token only in the entry SaveGrant writes under GrantKey.
 type TokenState struct {
-	AccessToken string    `json:"access_token,omitempty"`
-	Expiry      time.Time `json:"expiry,omitzero"`
+	AccessToken string `json:"access_token,omitempty"`
+	// RefreshToken is set only in grant entries (SaveGrant, LoadGrant).
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
 	// Issued is when the access token was minted; with Expiry it gives the
 	// token's lifetime, which bounds the refresh-ahead margin.
 	Issued time.Time `json:"issued,omitzero"`
