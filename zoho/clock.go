@@ -35,9 +35,11 @@ func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
 }
 
-// sleep waits d on clk, returning early with the context's error when ctx
+// Sleep waits d on clk, returning early with the context's error when ctx
 // ends first. A non-positive d returns at once (with ctx's error, if any).
-func sleep(ctx context.Context, clk Clock, d time.Duration) error {
+// Product packages wait through it (bulk-job polling, channel renewal) so
+// that a fake clock drives them too.
+func Sleep(ctx context.Context, clk Clock, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

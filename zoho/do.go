@@ -120,7 +120,7 @@ func (c *Client) Do(ctx context.Context, req *Request, v any) (*Response, error)
 		}
 		c.log.Debug("zoho: retrying", "product", req.Product, "method", req.Method, "path", u.Path,
 			"attempt", attempt, "wait", wait, "error", err)
-		if err := sleep(ctx, c.clock, wait); err != nil {
+		if err := Sleep(ctx, c.clock, wait); err != nil {
 			return resp, err
 		}
 	}

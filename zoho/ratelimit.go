@@ -219,7 +219,7 @@ func (l *limiter) waitStart(ctx context.Context, clk Clock, p Product) error {
 		if (l.maxWait > 0 && d > l.maxWait) || deadlineBefore(ctx, d) {
 			return &LimitError{Product: p, Key: l.key, Wait: d}
 		}
-		if err := sleep(ctx, clk, d); err != nil {
+		if err := Sleep(ctx, clk, d); err != nil {
 			return err
 		}
 	}

@@ -248,7 +248,7 @@ func (m *tokenManager) refresh(ctx context.Context, force bool, failed string, d
 		}
 		m.log.Warn("zoho: access-token mint limit reached; waiting for a slot",
 			"key", m.key, "limit", m.mintLimit, "window", m.mintWindow, "wait", wait)
-		if err := sleep(ctx, m.clock, wait); err != nil {
+		if err := Sleep(ctx, m.clock, wait); err != nil {
 			return nil, err
 		}
 	}

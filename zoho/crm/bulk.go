@@ -138,22 +138,7 @@ func NewBulk(c *Client, opts *BulkOptions) (*BulkService, error) {
 
 // wait waits d on the client's clock, or until ctx ends.
 func (s *BulkService) wait(ctx context.Context, d time.Duration) error {
-	return clockWait(ctx, s.c.zc.Clock(), d)
-}
-
-func clockWait(ctx context.Context, clk zoho.Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	fired := make(chan struct{})
-	stop := clk.AfterFunc(d, func() { close(fired) })
-	select {
-	case <-fired:
-		return nil
-	case <-ctx.Done():
-		stop()
-		return ctx.Err()
-	}
+	return zoho.Sleep(ctx, s.c.zc.Clock(), d)
 }
 
 // poll reads a job's status until it is finished: fetch returns the state.

@@ -129,7 +129,7 @@ func (r *Renewer) Run(ctx context.Context) error {
 		for _, t := range next[1:] {
 			wake = minTime(wake, t)
 		}
-		if err := clockWait(ctx, clk, wake.Sub(clk.Now())); err != nil {
+		if err := zoho.Sleep(ctx, clk, wake.Sub(clk.Now())); err != nil {
 			return err
 		}
 	}
