@@ -6,9 +6,11 @@ import (
 )
 
 // Rewinder is implemented by Sources whose cursors the engine cannot read
-// but which can move a cursor back in time: the engine calls it to apply
-// the pipeline's lookback window. The returned cursor must be inclusive:
-// reading from it yields every change made in the last d before c again.
+// but which can move a cursor back in time: the engine calls it before
+// every run to apply the pipeline's lookback window, with d = 0 when there
+// is none. The returned cursor must be inclusive: reading from it yields
+// every change made in the last d before c again, and every change stamped
+// with c's own instant (drop any tie-breaker).
 type Rewinder interface {
 	Rewind(c Cursor, d time.Duration) Cursor
 }
@@ -53,9 +55,16 @@ func ParseTimeCursor(c Cursor) (t time.Time, tiebreak string, ok bool) {
 // cursor moved back by the lookback window. applied is false when the
 // window could not be applied (the cursor is opaque and the Source has no
 // Rewind).
+//
+// Even without a lookback window, a cursor's tie-breaker is dropped, so
+// that the cursor's whole instant is read again: systems stamp changes to
+// the second (Zoho) or the microsecond, and a record changed again within
+// the instant of the last change read keeps its timestamp; resuming after
+// (instant, ID) would skip it when its ID sorts before the cursor's. The
+// records read again are recognised as unchanged by their hash.
 func (p *Pipeline) readFrom(src Source, stored Cursor) (c Cursor, applied bool) {
 	d := p.cfg.Lookback
-	if d == 0 || stored == "" {
+	if stored == "" {
 		return stored, true
 	}
 	if r, ok := src.(Rewinder); ok {
@@ -64,7 +73,7 @@ func (p *Pipeline) readFrom(src Source, stored Cursor) (c Cursor, applied bool) 
 	if t, _, ok := ParseTimeCursor(stored); ok {
 		return TimeCursor(t.Add(-d), ""), true
 	}
-	return stored, false
+	return stored, d == 0
 }
 
 // laterCursor returns the cursor to commit after reading next when stored

@@ -60,7 +60,7 @@ func Example_pull() {
 	printRecords(erp, "customers")
 	// Output:
 	// pull contacts-to-erp: succeeded: read 2, created 2, updated 0, deleted 0, unchanged 0 (echoes 0), skipped 0, conflicts 0, failed 0 (parked 0)
-	// pull contacts-to-erp: succeeded: read 1, created 0, updated 1, deleted 0, unchanged 0 (echoes 0), skipped 0, conflicts 0, failed 0 (parked 0)
+	// pull contacts-to-erp: succeeded: read 2, created 0, updated 1, deleted 0, unchanged 1 (echoes 0), skipped 0, conflicts 0, failed 0 (parked 0)
 	//   erp-1 {"email":"ana@example.com","name":"Ana Lima"}
 	//   erp-2 {"email":"bo.berg@example.com","name":"Bo Berg"}
 }

@@ -75,7 +75,7 @@ func TestPlanPullMatchesRunAndChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, b.snapshot(t, p.Name(), ids), "a plan changes nothing")
 	require.Zero(t, b.right.Calls().Writes)
-	require.Equal(t, store.Counts{Read: 3, Created: 1, Updated: 1, Deleted: 1}, plan.Counts)
+	require.Equal(t, store.Counts{Read: 4, Created: 1, Updated: 1, Deleted: 1, Unchanged: 1}, plan.Counts, "the cursor's instant is read again")
 	require.Contains(t, plan.String(), "create right")
 
 	rep := run(t, p)
@@ -125,7 +125,7 @@ func TestPlanBidiMatchesRunAndRecordsNoReview(t *testing.T) {
 		return store.Counts{Created: c.Created, Updated: c.Updated, Deleted: c.Deleted, Conflicted: c.Conflicted, Failed: c.Failed}
 	}
 	require.Equal(t, writes(plan.Counts), writes(rep.Counts))
-	require.Equal(t, store.Counts{Read: 7, Created: 2, Updated: 3, Deleted: 1, Conflicted: 1}, plan.Counts)
+	require.Equal(t, store.Counts{Read: 8, Created: 2, Updated: 3, Deleted: 1, Conflicted: 1}, plan.Counts)
 	require.Equal(t, opsOn(plan, store.Left), b.left.WrittenOps())
 	require.Equal(t, opsOn(plan, store.Right), b.right.WrittenOps())
 	require.Len(t, rep.Conflicts, 1)

@@ -1,9 +1,12 @@
 package sync_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,10 +33,11 @@ func TestPullBackfillThenIncremental(t *testing.T) {
 	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
 	require.Equal(t, 3, b.right.Calls().Writes, "25 records in batches of 10")
 
-	// Nothing changed: nothing is read past the cursor, nothing is written.
+	// Nothing changed: only the record at the cursor's instant is read
+	// again (see TestPullSameInstantEditIsNotLost), and nothing is written.
 	b.right.ResetCalls()
 	rep = run(t, p)
-	require.Equal(t, store.Counts{}, rep.Counts)
+	require.Equal(t, store.Counts{Read: 1, Unchanged: 1}, rep.Counts)
 	require.Zero(t, b.right.Calls().Writes)
 
 	// Two edits and a new record: only those are written, and an update
@@ -46,7 +50,7 @@ func TestPullBackfillThenIncremental(t *testing.T) {
 	require.NoError(t, err)
 	b.left.Put(dt, "", contact("New", "new@example.com", "Nice"))
 	rep = run(t, p)
-	require.Equal(t, store.Counts{Read: 3, Created: 1, Updated: 2}, rep.Counts)
+	require.Equal(t, store.Counts{Read: 4, Created: 1, Updated: 2, Unchanged: 1}, rep.Counts)
 	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
 	for _, op := range b.right.WrittenOps() {
 		if op.Kind == sync.OpUpdate && op.Fields["address"] != nil {
@@ -59,6 +63,62 @@ func TestPullBackfillThenIncremental(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, runs, 3)
 	require.Equal(t, 1, runs[0].Counts.Created)
+}
+
+// idOrdered is a Source like the Zoho and SQL adapters: changes ordered by
+// (modification time, record ID), with the ID as the cursor's tie-breaker,
+// and times truncated to the second as Zoho stamps them.
+type idOrdered struct{ recs map[string]sync.Record }
+
+func (s *idOrdered) put(id string, at time.Time, fields map[string]any) {
+	s.recs[id] = sync.Record{ID: id, Fields: fields, Modified: at.Truncate(time.Second)}
+}
+
+func (s *idOrdered) Changes(_ context.Context, _ string, since sync.Cursor) iter.Seq2[sync.Change, error] {
+	t, tb, _ := sync.ParseTimeCursor(since)
+	var out []sync.Record
+	for _, r := range s.recs {
+		if since == "" || r.Modified.After(t) || (r.Modified.Equal(t) && (tb == "" || r.ID > tb)) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b sync.Record) int {
+		return cmp.Or(a.Modified.Compare(b.Modified), cmp.Compare(a.ID, b.ID))
+	})
+	return func(yield func(sync.Change, error) bool) {
+		for _, r := range out {
+			if !yield(sync.Change{Record: r, Cursor: sync.TimeCursor(r.Modified, r.ID)}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Systems stamp changes to the second (Zoho) or the microsecond: a record
+// changed again within the instant of the last change read keeps its
+// timestamp. Without a lookback window, the next run must still see it,
+// even when its ID sorts before the cursor's tie-breaker.
+func TestPullSameInstantEditIsNotLost(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	src := &idOrdered{recs: map[string]sync.Record{}}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 100e6, time.UTC)
+	src.put("A", at, contact("Ana", "ana@example.com", "Paris"))
+	src.put("B", at, contact("Bo", "bo@example.com", "Oslo"))
+	cfg := b.config(sync.Pull)
+	cfg.Left.Source, cfg.Left.Reader = src, nil
+	p := b.pipeline(t, cfg)
+	run(t, p)
+
+	// Half a second later: the same second, so the same timestamp.
+	src.put("A", at.Add(500*time.Millisecond), contact("Ana", "ana@example.com", "Lyon"))
+	rep := run(t, p)
+	require.Equal(t, 1, rep.Counts.Updated, "the edit made within the cursor's second is written")
+	var cities []any
+	for _, r := range b.right.Records(dt) {
+		cities = append(cities, r.Fields["address"].(map[string]any)["city"])
+	}
+	require.ElementsMatch(t, []any{"Lyon", "Oslo"}, cities)
 }
 
 func TestPullSkipsRecordsWhoseMappedFieldsDidNotChange(t *testing.T) {
@@ -180,9 +240,9 @@ func TestPullFailureWithoutQueueStopsTheCursor(t *testing.T) {
 	// (and what follows) again. Once the target accepts it, it is written.
 	b.right.ClearFaults()
 	rep = run(t, p)
-	require.Equal(t, 4, rep.Counts.Read)
+	require.Equal(t, 5, rep.Counts.Read, "from the failed record on, and the cursor's instant again")
 	require.Equal(t, 1, rep.Counts.Created)
-	require.Equal(t, 3, rep.Counts.Unchanged)
+	require.Equal(t, 4, rep.Counts.Unchanged)
 	synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
 }
 
@@ -251,7 +311,7 @@ func TestPullWholeBatchFailures(t *testing.T) {
 
 		b.right.ClearFaults()
 		rep = run(t, p)
-		require.Equal(t, 15, rep.Counts.Read, "resumed after the first batch")
+		require.Equal(t, 16, rep.Counts.Read, "resumed after the first batch (its last record's instant read again)")
 		synctest.RequireConverged(t, b.left, dt, b.right, dt, b.mapping)
 	})
 	t.Run("non-retryable is narrowed to the bad record", func(t *testing.T) {
