@@ -12,8 +12,9 @@ import (
 // RetryAfter wraps a handler's error to ask for the next attempt after d
 // instead of after the Worker's backoff. The attempt still counts: on the
 // last one the job is dead. Any error in a handler's error chain with a
-// method RetryAfter() time.Duration has the same effect, so an API client's
-// rate-limit error can carry the server's hint through unchanged.
+// method RetryAfter() time.Duration that answers a positive wait has the
+// same effect, so an API client's rate-limit error (such as *zoho.Error)
+// carries the server's hint through unchanged.
 func RetryAfter(d time.Duration, err error) error {
 	return &retryAfterError{delay: max(d, 0), err: err}
 }
@@ -61,9 +62,16 @@ func retryDecision(err error) (giveUp bool, delay time.Duration, ok bool) {
 	if errors.As(err, &g) && g.GiveUp() {
 		return true, 0, false
 	}
+	// RetryAfter's own wrapper counts whatever its delay; another error's
+	// RetryAfter method counts when it names a wait (an API error without
+	// the server's hint answers zero: the backoff decides).
+	var own *retryAfterError
+	if errors.As(err, &own) {
+		return false, own.delay, true
+	}
 	var r interface{ RetryAfter() time.Duration }
-	if errors.As(err, &r) {
-		return false, max(r.RetryAfter(), 0), true
+	if errors.As(err, &r) && r.RetryAfter() > 0 {
+		return false, r.RetryAfter(), true
 	}
 	return false, 0, false
 }

@@ -257,6 +257,29 @@ func TestWorkerRetryAfter(t *testing.T) {
 	}
 }
 
+// An API error answers RetryAfter() with zero when the server named no
+// wait: the backoff decides, not an immediate retry.
+func TestWorkerRetryAfterZeroUsesTheBackoff(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := setupWorker(t, queue.WorkerConfig{PollInterval: time.Hour,
+			Backoff: func(int) time.Duration { return 42 * time.Second }})
+		handle(t, b.w, func(ctx context.Context, task *queue.Task[work]) error {
+			if task.Attempt == 1 {
+				return fmt.Errorf("books: %w", hintError{})
+			}
+			return nil
+		}, nil)
+		b.enqueue(1, nil)
+		begin := time.Now()
+		b.run()
+		e := b.await()
+		require.Equal(t, queue.OutcomeRetried, e.Outcome)
+		require.Equal(t, begin.Add(42*time.Second), e.RetryAt)
+		require.Equal(t, queue.OutcomeCompleted, b.await().Outcome)
+	})
+}
+
 func TestWorkerGiveUp(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {

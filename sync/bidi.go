@@ -362,7 +362,7 @@ func (p *Pipeline) canonical(ctx context.Context, side store.Side, fields map[st
 // pairFailure is a pair that failed before its writes.
 func (r *run) pairFailure(in store.Side, it *pairItem, target store.Side, targetID string, op OpKind, err error) pending {
 	return pending{
-		Failure: Failure{Side: target, SourceID: it.rec.ID, TargetID: targetID, Op: op, Reason: err.Error(), Retryable: retryable(err)},
+		Failure: Failure{Side: target, SourceID: it.rec.ID, TargetID: targetID, Op: op, Reason: err.Error(), Err: err, Retryable: retryable(err)},
 		pos:     it.pos, side: in, id: it.rec.ID, pairKey: it.key,
 	}
 }

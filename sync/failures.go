@@ -144,9 +144,21 @@ func (p *Pipeline) handleJob(ctx context.Context, ev Event) error {
 		return nil
 	}
 	f := rep.Failures[0]
-	cause := fmt.Errorf("sync: pipeline %q: %s", p.cfg.Name, f)
+	cause := &failureError{msg: fmt.Sprintf("sync: pipeline %q: %s", p.cfg.Name, f), err: f.Err}
 	if f.Retryable {
 		return cause
 	}
 	return queue.GiveUp(cause)
 }
+
+// failureError is a job's failed attempt: the failure's description, which
+// already holds the error's text, wrapping the error itself, so that the
+// queue sees what it can do (a wait the server asked for, through a
+// RetryAfter() method).
+type failureError struct {
+	msg string
+	err error
+}
+
+func (e *failureError) Error() string { return e.msg }
+func (e *failureError) Unwrap() error { return e.err }

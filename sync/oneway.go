@@ -107,7 +107,7 @@ func (r *run) oneWayBatch(ctx context.Context, side store.Side, changes []Change
 		if res.Err != nil {
 			br.failures = append(br.failures, pending{
 				Failure: Failure{Side: store.Right, SourceID: it.rec.ID, TargetID: op.ID, Op: op.Kind,
-					Reason: res.Err.Error(), Retryable: retryable(res.Err)},
+					Reason: res.Err.Error(), Err: res.Err, Retryable: retryable(res.Err)},
 				pos: it.pos, side: store.Left, id: it.rec.ID, noPark: batchErr != nil && r.mode == modeRun,
 			})
 			br.events = append(br.events, RecordEvent{Pipeline: p.cfg.Name, Side: store.Right, Outcome: OutcomeFailed, ID: op.ID, SourceID: it.rec.ID, Err: res.Err})
@@ -252,7 +252,7 @@ func (p *Pipeline) deleteOp(side store.Side, id string) (Op, bool) {
 // the data fixed.
 func (r *run) mappingFailure(target store.Side, sourceID string, pos int, err error) pending {
 	return pending{
-		Failure: Failure{Side: target, SourceID: sourceID, Reason: "mapping: " + err.Error(),
+		Failure: Failure{Side: target, SourceID: sourceID, Reason: "mapping: " + err.Error(), Err: err,
 			Retryable: retryable(err)},
 		pos: pos, side: other(target), id: sourceID,
 	}

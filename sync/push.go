@@ -60,7 +60,8 @@ func (ev Event) validate() error {
 func (p *Pipeline) Push(ctx context.Context, ev Event) (Report, error) {
 	rep, err := p.syncRecord(ctx, ev, modePush)
 	if err == nil && rep.Counts.Failed > 0 && rep.Parked < rep.Counts.Failed {
-		err = fmt.Errorf("sync: pipeline %q: push: %s", p.cfg.Name, rep.Failures[0])
+		f := rep.Failures[0]
+		err = &failureError{msg: fmt.Sprintf("sync: pipeline %q: push: %s", p.cfg.Name, f), err: f.Err}
 	}
 	return rep, err
 }

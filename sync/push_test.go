@@ -155,6 +155,10 @@ func TestPushWithoutQueueReturnsTheFailure(t *testing.T) {
 	require.Error(t, err, "the caller must have the event delivered again")
 	require.Equal(t, 1, rep.Counts.Failed)
 	require.Zero(t, b.right.Len(dt))
+	require.True(t, sync.IsRetryable(err), "the sink's error is kept, not just its text")
+	var unavailable interface{ Retryable() bool }
+	require.ErrorAs(t, err, &unavailable)
+	require.ErrorIs(t, err, rep.Failures[0].Err)
 
 	_, err = p.Push(ctx, sync.Event{ID: deal.ID})
 	require.NoError(t, err)

@@ -86,6 +86,9 @@ type Failure struct {
 	Op OpKind
 	// Reason is the error's text.
 	Reason string
+	// Err is the error itself, for errors.Is and errors.As (a Zoho
+	// rate-limit error's wait, say); not kept in the store.
+	Err error `json:"-"`
 	// Retryable tells whether the error was worth retrying (IsRetryable).
 	Retryable bool
 	// JobID is the queue job that holds the record for retry; zero when it

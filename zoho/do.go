@@ -246,8 +246,8 @@ func (c *Client) finishError(req *Request, resp *Response, op string, err error)
 		if ze.StatusCode == 0 {
 			ze.StatusCode = resp.StatusCode
 		}
-		if ze.RetryAfter == 0 {
-			ze.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
+		if ze.Wait == 0 {
+			ze.Wait, _ = parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
 		}
 	}
 	return err

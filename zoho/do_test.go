@@ -144,6 +144,10 @@ func TestRetryAfterHTTPDateAndTooLong(t *testing.T) {
 	wait, ok := RetryAfter(err)
 	require.True(t, ok)
 	require.Equal(t, time.Hour, wait)
+	// The queue's Worker reads the same wait through the error's method.
+	var hint interface{ RetryAfter() time.Duration }
+	require.ErrorAs(t, err, &hint)
+	require.Equal(t, time.Hour, hint.RetryAfter())
 	require.Empty(t, fc.Sleeps())
 	require.Equal(t, 1, sc.count())
 }

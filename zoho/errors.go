@@ -68,9 +68,10 @@ type Error struct {
 	Message string
 	// Details is the raw JSON of Zoho's "details" (CRM), nil when absent.
 	Details json.RawMessage
-	// RetryAfter is the wait the server asked for (Retry-After header), zero
-	// when it named none.
-	RetryAfter time.Duration
+	// Wait is how long the server asked to wait before trying again (the
+	// Retry-After header, a lock-out's or a daily quota's remaining time),
+	// zero when it named none. RetryAfter returns it.
+	Wait time.Duration
 	// Err optionally names the condition for codes that the status does not
 	// tell (a product package's checker sets it, e.g. Books' 1002 "does not
 	// exist" → ErrNotFound). errors.Is and errors.Unwrap see it.
@@ -98,8 +99,8 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	if e.Wait > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.Wait)
 	}
 	return b.String()
 }
@@ -137,6 +138,11 @@ func (e *Error) Retryable() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 || strings.EqualFold(e.Code, "TOO_MANY_REQUESTS")
 }
 
+// RetryAfter returns Wait: the queue's Worker (package queue) schedules the
+// next attempt of a job that failed with this error after it, instead of
+// after its backoff, when it is positive.
+func (e *Error) RetryAfter() time.Duration { return e.Wait }
+
 func isInvalidTokenCode(code string) bool {
 	return code == "INVALID_TOKEN" || code == "INVALID_OAUTHTOKEN" || code == "AUTHENTICATION_FAILURE"
 }
@@ -169,7 +175,7 @@ func CheckResponse(resp *http.Response, body []byte) error {
 //	{"error":{"code":..., "message":...}}, {"error":"...","error_description":"..."}         others
 //
 // A body in none of these shapes gives an *Error with only the status and a
-// short excerpt of the body as Message. Product, Operation and RetryAfter
+// short excerpt of the body as Message. Product, Operation and Wait
 // are left for the caller to fill (Client.Do fills them).
 func DecodeError(resp *http.Response, body []byte) *Error {
 	e := &Error{StatusCode: resp.StatusCode}
@@ -311,8 +317,8 @@ func RetryAfter(err error) (time.Duration, bool) {
 		return tl.Wait, true
 	}
 	var ze *Error
-	if errors.As(err, &ze) && ze.RetryAfter > 0 {
-		return ze.RetryAfter, true
+	if errors.As(err, &ze) && ze.Wait > 0 {
+		return ze.Wait, true
 	}
 	return 0, false
 }

@@ -101,7 +101,7 @@ func CheckResponse(resp *http.Response, body []byte) error {
 	case e.Code == throttleTitle || resp.StatusCode == http.StatusTooManyRequests:
 		e.Err = zoho.ErrRateLimited
 		if d, ok := lockoutWait(resp.Header.Get("Retry-After"), e.Message); ok {
-			e.RetryAfter = d
+			e.Wait = d
 		}
 	case resp.StatusCode == http.StatusUnauthorized:
 		e.Err = zoho.ErrInvalidToken

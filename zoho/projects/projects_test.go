@@ -223,7 +223,7 @@ func TestCheckResponse(t *testing.T) {
 		var ze *zoho.Error
 		require.ErrorAs(t, err, &ze, tc.name)
 		require.Equal(t, tc.code, ze.Code, tc.name)
-		require.Equal(t, tc.wait, ze.RetryAfter, tc.name)
+		require.Equal(t, tc.wait, ze.Wait, tc.name)
 	}
 	require.NoError(t, projects.CheckResponse(answer(200, ""), []byte(`{"tasks":[]}`)))
 	require.NoError(t, projects.CheckResponse(answer(200, ""), []byte(`[{"id":"1"}]`)))

@@ -84,7 +84,7 @@ func classify(e *zoho.Error, resp *http.Response) *zoho.Error {
 	case codeRateDaily:
 		e.Err = zoho.ErrRateLimited
 		if s, err := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Reset")); err == nil && s > 0 {
-			e.RetryAfter = time.Duration(s) * time.Second
+			e.Wait = time.Duration(s) * time.Second
 		}
 	case codeInvalidValue:
 		e.Err = zoho.ErrInvalidData

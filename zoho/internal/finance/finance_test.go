@@ -61,7 +61,7 @@ func TestCheck(t *testing.T) {
 			require.Equal(t, tc.code, ze.Code)
 			require.Equal(t, tc.status, ze.StatusCode)
 			require.ErrorIs(t, err, tc.is)
-			require.Equal(t, tc.retry, ze.RetryAfter)
+			require.Equal(t, tc.retry, ze.Wait)
 		})
 	}
 }
