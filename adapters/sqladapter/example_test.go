@@ -2,6 +2,7 @@ package sqladapter_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,8 +10,9 @@ import (
 	"time"
 
 	"github.com/zohokit/zohokit/adapters/sqladapter"
-	"github.com/zohokit/zohokit/internal/sqlite"
 	"github.com/zohokit/zohokit/sync"
+
+	_ "modernc.org/sqlite"
 )
 
 // An ERP keeps its prices in a SQLite table. The adapter reads what changed
@@ -19,7 +21,9 @@ func Example() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "erp")
 	defer os.RemoveAll(dir)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "erp.db"), nil)
+	// Your ERP's database, opened the usual way (here SQLite through
+	// modernc.org/sqlite, which registers the driver "sqlite").
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "erp.db")+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		fmt.Println(err)
 		return
