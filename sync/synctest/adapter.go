@@ -1,7 +1,9 @@
 // Package synctest holds test helpers for sync pipelines: Adapter, an
 // in-memory system that is a sync.Source, sync.Sink and sync.Reader at once
 // (with faults to inject and calls to count), Clock, a fake clock for
-// schedules, and assertions on the records a system holds.
+// schedules, assertions on the records a system holds, and RunAdapter, the
+// conformance suite that checks any adapter (yours for your ERP included)
+// against the sync contract.
 //
 // Use it to test pipelines and resolvers without any real system:
 //
