@@ -221,6 +221,7 @@ func (m *Memory) Claim(ctx context.Context, n int, opts ClaimOptions) ([]Job, er
 		}
 		best.job.State = StateRunning
 		best.job.Attempt++
+		best.job.ClaimToken++ // never reset: unique per claim for the job's life
 		best.job.LeaseUntil = now.Add(lease)
 		best.job.UpdatedAt = now
 		m.leases.add(best)
@@ -325,17 +326,19 @@ func (m *Memory) Release(ctx context.Context, j Job) error {
 	}
 	m.unclaimLocked(mj, m.now())
 	mj.job.State = StateAvailable
-	mj.job.Attempt--
+	mj.job.Attempt-- // the attempt is given back; the ClaimToken is not
 	m.kinds[mj.job.Kind].avail.add(mj)
 	m.signalLocked()
 	return nil
 }
 
 // heldLocked returns the job if j is its current claim, else ErrLeaseLost.
+// The fence is the ClaimToken, which no two claims of a job share; Attempt
+// is not, since Release and Requeue make it repeat.
 func (m *Memory) heldLocked(op string, j Job) (*memJob, error) {
 	mj, ok := m.jobs[j.ID]
-	if !ok || mj.job.State != StateRunning || mj.job.Attempt != j.Attempt {
-		return nil, fmt.Errorf("queue: %s job %d (attempt %d): %w", op, j.ID, j.Attempt, ErrLeaseLost)
+	if !ok || mj.job.State != StateRunning || j.ClaimToken == 0 || mj.job.ClaimToken != j.ClaimToken {
+		return nil, fmt.Errorf("queue: %s job %d (attempt %d, claim %d): %w", op, j.ID, j.Attempt, j.ClaimToken, ErrLeaseLost)
 	}
 	return mj, nil
 }

@@ -57,7 +57,7 @@ func (m *Memory) Requeue(ctx context.Context, ids ...int64) (int, error) {
 		k := m.kinds[mj.job.Kind]
 		k.dead--
 		mj.job.State = StateAvailable
-		mj.job.Attempt = 0
+		mj.job.Attempt = 0 // the ClaimToken keeps counting, so no stale claim matches again
 		mj.job.RunAt = now
 		mj.job.UpdatedAt = now
 		k.avail.add(mj)

@@ -47,12 +47,22 @@ type Job struct {
 	Key string
 	// RunAt is the earliest time the job may be claimed; zero means now.
 	RunAt time.Time
-	// Attempt counts the claims so far: 0 before the first, 1 while the first
-	// runs. It also fences a claim: Complete, Fail and Extend with a stale
-	// Attempt return ErrLeaseLost. It exceeds MaxAttempts when the lease of
-	// the last attempt ended (its worker died) and the job was claimed again;
-	// the Worker then makes the job dead without running it.
+	// Attempt counts the claims that use up an attempt: 0 before the first,
+	// 1 while the first runs. Release gives a claim's attempt back and
+	// Requeue starts the count again, so two claims of one job may carry the
+	// same Attempt; ClaimToken, not Attempt, tells claims apart. Attempt
+	// exceeds MaxAttempts when the lease of the last attempt ended (its
+	// worker died) and the job was claimed again; the Worker then makes the
+	// job dead without running it.
 	Attempt int
+	// ClaimToken identifies the claim that returned the job, and fences it:
+	// Complete, Fail, Extend and Release answer ErrLeaseLost unless the job
+	// is running under this very claim. Claim sets it; it is positive and no
+	// two claims of a job ever share it, whatever happened in between
+	// (a lapsed lease, Release, Requeue). It is 0 on a job never claimed.
+	// Pass the Job as Claim returned it; the queues in zohokit count the
+	// job's claims (1, 2, ...) and never reset the count.
+	ClaimToken int64
 	// MaxAttempts is how many attempts the job gets before it is dead; zero
 	// on Enqueue means DefaultMaxAttempts.
 	MaxAttempts int
@@ -136,33 +146,39 @@ type Queue interface {
 	Enqueue(ctx context.Context, jobs ...Job) ([]EnqueueResult, error)
 
 	// Claim leases up to n jobs that are due, oldest RunAt first and then
-	// lowest ID, marks them running and increments their Attempt. It returns
-	// an empty slice, not an error, when none is due; the jobs it returns may
-	// come in any order. A running job whose lease has ended (LeaseUntil is
-	// not after now) is due again. n < 1 is an error.
+	// lowest ID, marks them running, increments their Attempt and gives each
+	// claim a new ClaimToken. It returns an empty slice, not an error, when
+	// none is due; the jobs it returns may come in any order. A running job
+	// whose lease has ended (LeaseUntil is not after now) is due again.
+	// n < 1 is an error.
 	Claim(ctx context.Context, n int, opts ClaimOptions) ([]Job, error)
 
 	// Extend moves a claimed job's lease end to now plus lease, which must be
 	// positive. Like Complete and Fail, it still succeeds after the lease
-	// ended as long as no one claimed the job again.
+	// ended as long as no one claimed the job again. j is the job as Claim
+	// returned it; its ClaimToken must be the job's current claim, else
+	// Extend returns ErrLeaseLost and changes nothing (so do Complete, Fail
+	// and Release).
 	Extend(ctx context.Context, j Job, lease time.Duration) error
 
-	// Complete marks a claimed job done.
+	// Complete marks a claimed job done. It returns ErrLeaseLost when j's
+	// ClaimToken is not the job's current claim.
 	Complete(ctx context.Context, j Job) error
 
 	// Fail records a failed attempt of a claimed job and its cause (LastError
 	// becomes cause's message, empty for nil). The job becomes available
 	// again at retryAt (its new RunAt), or dead when it has used its last
 	// attempt (Attempt >= MaxAttempts) or retryAt is the zero time (the
-	// handler gave up).
+	// handler gave up). It returns ErrLeaseLost when j's ClaimToken is not
+	// the job's current claim.
 	Fail(ctx context.Context, j Job, cause error, retryAt time.Time) error
 
 	// Dead lists dead jobs, by ascending ID.
 	Dead(ctx context.Context, f DeadFilter) ([]Job, error)
 
 	// Requeue makes dead jobs available now (RunAt now, Attempt 0), keeping
-	// their Key, and returns how many it moved. IDs that are not dead are
-	// ignored; no ID moves none.
+	// their Key and never reusing a ClaimToken, and returns how many it
+	// moved. IDs that are not dead are ignored; no ID moves none.
 	Requeue(ctx context.Context, ids ...int64) (int, error)
 
 	// PurgeDead deletes dead jobs, all of them when no ID is given, and
@@ -188,7 +204,9 @@ type TxEnqueuer interface {
 type Releaser interface {
 	// Release makes a claimed job available at once, keeping its RunAt (and
 	// so its place in claim order) and undoing its claim's Attempt increment.
-	// It returns ErrLeaseLost in the same cases as Complete.
+	// The claim ends for good: the next claim gets a new ClaimToken even
+	// though it carries the same Attempt. It returns ErrLeaseLost in the
+	// same cases as Complete.
 	Release(ctx context.Context, j Job) error
 }
 
@@ -205,9 +223,11 @@ type Notifier interface {
 // Errors that queues return. Implementations wrap them, so test them with
 // errors.Is.
 var (
-	// ErrLeaseLost means the job is no longer held by this claim: its lease
-	// ended and it was claimed again, it was completed, failed or released
-	// already, or it no longer exists.
+	// ErrLeaseLost means the job is no longer held by the claim the given
+	// Job carries (its ClaimToken): its lease ended and it was claimed again
+	// (also after a Release or a Requeue, with the same Attempt), it was
+	// completed, failed or released already, it was never claimed, or it no
+	// longer exists.
 	ErrLeaseLost = errors.New("queue: lease lost")
 	// ErrInvalidJob means a job given to Enqueue lacks a Kind or has a
 	// negative MaxAttempts (the error names the field), or that NewJob could

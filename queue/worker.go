@@ -419,13 +419,15 @@ func (w *Worker) record(j Job, want Outcome, qerr error, ev *JobEvent) Outcome {
 	return want
 }
 
-// logJob logs a line about a job, with its ID, kind and attempt.
+// logJob logs a line about a job, with its ID, kind, attempt and claim
+// token (which tells apart two claims with the same attempt when a lease was
+// lost).
 func (w *Worker) logJob(level slog.Level, msg string, j Job, args ...any) {
 	ctx := context.Background()
 	if !w.cfg.Logger.Enabled(ctx, level) {
 		return
 	}
-	w.cfg.Logger.Log(ctx, level, msg, append([]any{"job_id", j.ID, "kind", j.Kind, "attempt", j.Attempt}, args...)...)
+	w.cfg.Logger.Log(ctx, level, msg, append([]any{"job_id", j.ID, "kind", j.Kind, "attempt", j.Attempt, "claim", j.ClaimToken}, args...)...)
 }
 
 // callHandler runs fn, turning a panic into a *PanicError.

@@ -22,6 +22,8 @@ var claimTests = []namedTest{
 	{"LapsedLeaseStillHeld", testLapsedStillHeld},
 	{"Extend", testExtend},
 	{"LapsedLastAttempt", testLapsedLastAttempt},
+	{"StaleClaimAfterRequeue", testStaleAfterRequeue},
+	{"StaleClaimAfterRelease", testStaleAfterRelease},
 }
 
 func testClaimOrder(t *testing.T, newQueue Factory) {
@@ -140,12 +142,25 @@ func testFencing(t *testing.T, newQueue Factory) {
 	h.advance(2 * time.Second)
 	current := h.claimOne()
 	require.Equal(t, 2, current.Attempt)
+	require.NotZero(t, current.ClaimToken)
+	require.NotEqual(t, stale.ClaimToken, current.ClaimToken, "every claim gets its own ClaimToken")
 
 	cause := errors.New("late")
 	require.ErrorIs(t, h.q.Complete(h.ctx, stale), queue.ErrLeaseLost, "Complete by a stale claim")
 	require.ErrorIs(t, h.q.Fail(h.ctx, stale, cause, h.now()), queue.ErrLeaseLost, "Fail by a stale claim")
 	require.ErrorIs(t, h.q.Extend(h.ctx, stale, time.Minute), queue.ErrLeaseLost, "Extend by a stale claim")
 	require.Equal(t, 1, h.stats().Kinds["f"].Running, "the stale calls changed nothing")
+
+	// The ClaimToken is the fence: the current Attempt with another token
+	// (or none) holds nothing.
+	for _, forged := range []int64{0, current.ClaimToken + 1000, -current.ClaimToken} {
+		f := current
+		f.ClaimToken = forged
+		require.ErrorIs(t, h.q.Complete(h.ctx, f), queue.ErrLeaseLost, "Complete with ClaimToken %d", forged)
+		require.ErrorIs(t, h.q.Fail(h.ctx, f, cause, h.now()), queue.ErrLeaseLost, "Fail with ClaimToken %d", forged)
+		require.ErrorIs(t, h.q.Extend(h.ctx, f, time.Minute), queue.ErrLeaseLost, "Extend with ClaimToken %d", forged)
+	}
+	require.Equal(t, 1, h.stats().Kinds["f"].Running, "the forged calls changed nothing")
 
 	require.NoError(t, h.q.Complete(h.ctx, current))
 	require.ErrorIs(t, h.q.Complete(h.ctx, current), queue.ErrLeaseLost, "Complete twice")

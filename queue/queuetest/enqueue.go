@@ -52,7 +52,7 @@ func testEnqueueFields(t *testing.T, newQueue Factory) {
 	// Fields the queue owns are ignored on Enqueue.
 	id := h.add(queue.Job{
 		Kind: "fields", Payload: payload, Key: "k1", MaxAttempts: 3,
-		ID: 999999, Attempt: 5, State: queue.StateDead, LastError: "old", LeaseUntil: start.Add(time.Hour),
+		ID: 999999, Attempt: 5, ClaimToken: 7, State: queue.StateDead, LastError: "old", LeaseUntil: start.Add(time.Hour),
 	})
 	id2 := h.add(queue.Job{Kind: "defaults"})
 	require.NotEqual(t, id, id2, "IDs are unique")
@@ -67,6 +67,7 @@ func testEnqueueFields(t *testing.T, newQueue Factory) {
 	require.Equal(t, "k1", j.Key)
 	require.Equal(t, 3, j.MaxAttempts)
 	require.Equal(t, 1, j.Attempt, "the first claim is attempt 1")
+	require.NotZero(t, j.ClaimToken, "Claim sets a ClaimToken")
 	require.Equal(t, queue.StateRunning, j.State)
 	require.Empty(t, j.LastError)
 	requireTime(t, start, j.RunAt, "a zero RunAt means now")

@@ -10,9 +10,11 @@
 //
 // The suite checks every point of the contract documented on queue.Queue and
 // queue.Job: enqueue validation and atomicity, idempotency keys in every
-// state, scheduling, claim order, kinds, leases and their fencing, retries,
-// dead jobs, stats, concurrent claimers, the optional Notifier and Releaser
-// interfaces, and context cancellation. It then runs a real queue.Worker
+// state, scheduling, claim order, kinds, leases and their fencing by
+// ClaimToken (also against a stale claim whose Attempt a later claim repeats
+// after a Release or a Requeue), retries, dead jobs, stats, concurrent
+// claimers, the optional Notifier and Releaser interfaces, and context
+// cancellation. It then runs a real queue.Worker
 // against the queue. Most tests move a fake clock instead of sleeping; the
 // Worker tests use the real clock.
 package queuetest

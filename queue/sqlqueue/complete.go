@@ -24,9 +24,10 @@ const completeTimeout = 30 * time.Second
 // for a batch to fill, so a lone completion costs one round trip as before,
 // while a busy worker pool completes in batches.
 type completer struct {
-	// completeMany marks the given claims completed in one transaction and
-	// returns the IDs it completed; the others lost their lease.
-	completeMany func(ctx context.Context, ids []int64, attempts []int32) (map[int64]bool, error)
+	// completeMany marks the given claims (at most one per job) completed in
+	// one transaction and returns the IDs it completed; the others lost
+	// their lease.
+	completeMany func(ctx context.Context, jobs []queue.Job) (map[int64]bool, error)
 
 	mu       sync.Mutex
 	pending  []*completion
@@ -38,13 +39,16 @@ type completion struct {
 	done chan error // buffered: the flusher never blocks on it
 }
 
-func newCompleter(completeMany func(ctx context.Context, ids []int64, attempts []int32) (map[int64]bool, error)) *completer {
+func newCompleter(completeMany func(ctx context.Context, jobs []queue.Job) (map[int64]bool, error)) *completer {
 	return &completer{completeMany: completeMany}
 }
 
 func (c *completer) complete(ctx context.Context, j queue.Job) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlqueue: complete job %d: %w", j.ID, err)
+	}
+	if unclaimed(j) {
+		return leaseLost("complete", j)
 	}
 	req := &completion{job: j, done: make(chan error, 1)}
 	c.mu.Lock()
@@ -99,20 +103,19 @@ func (c *completer) take() []*completion {
 }
 
 func (c *completer) write(batch []*completion) {
-	ids := make([]int64, len(batch))
-	attempts := make([]int32, len(batch))
+	jobs := make([]queue.Job, len(batch))
 	for i, r := range batch {
-		ids[i], attempts[i] = r.job.ID, int32(r.job.Attempt)
+		jobs[i] = r.job
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
 	defer cancel()
-	done, err := c.completeMany(ctx, ids, attempts)
+	done, err := c.completeMany(ctx, jobs)
 	for _, r := range batch {
 		switch {
 		case err != nil:
 			r.done <- fmt.Errorf("sqlqueue: complete job %d: %w", r.job.ID, err)
 		case !done[r.job.ID]:
-			r.done <- fmt.Errorf("sqlqueue: complete job %d attempt %d: %w", r.job.ID, r.job.Attempt, queue.ErrLeaseLost)
+			r.done <- leaseLost("complete", r.job)
 		default:
 			r.done <- nil
 		}

@@ -267,7 +267,7 @@ func readInserted(rows pgRows) ([]inserted, map[string]int64, error) {
 	return ins, existing, nil
 }
 
-const pgJobColumns = `id, kind, payload, key, state, run_at, attempt, max_attempts, last_error, lease_until, created_at, updated_at`
+const pgJobColumns = `id, kind, payload, key, state, run_at, attempt, max_attempts, last_error, lease_until, created_at, updated_at, claim_token`
 
 // Claim implements queue.Queue with one statement: FOR UPDATE SKIP LOCKED
 // picks due jobs that no concurrent claim holds, and the same statement marks
@@ -303,9 +303,9 @@ func (q *Postgres) Claim(ctx context.Context, n int, opts queue.ClaimOptions) ([
 ), picked AS (
 	SELECT id FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) due ORDER BY run_at, id LIMIT $3
 )
-UPDATE zohokit_jobs j SET state = 'running', attempt = j.attempt + 1, lease_until = $2, updated_at = $1
+UPDATE zohokit_jobs j SET state = 'running', attempt = j.attempt + 1, claim_token = j.claim_token + 1, lease_until = $2, updated_at = $1
 FROM picked WHERE j.id = picked.id
-RETURNING j.id, j.kind, j.payload, j.key, j.state, j.run_at, j.attempt, j.max_attempts, j.last_error, j.lease_until, j.created_at, j.updated_at`
+RETURNING j.id, j.kind, j.payload, j.key, j.state, j.run_at, j.attempt, j.max_attempts, j.last_error, j.lease_until, j.created_at, j.updated_at, j.claim_token`
 	rows, err := q.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlqueue: claim: %w", err)

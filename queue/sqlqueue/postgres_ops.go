@@ -18,7 +18,7 @@ func fenced(op string, j queue.Job, tag pgconn.CommandTag, err error) error {
 		return fmt.Errorf("sqlqueue: %s job %d: %w", op, j.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("sqlqueue: %s job %d attempt %d: %w", op, j.ID, j.Attempt, queue.ErrLeaseLost)
+		return leaseLost(op, j)
 	}
 	return nil
 }
@@ -28,9 +28,12 @@ func (q *Postgres) Extend(ctx context.Context, j queue.Job, lease time.Duration)
 	if lease <= 0 {
 		return fmt.Errorf("sqlqueue: extend job %d: lease must be positive, got %v", j.ID, lease)
 	}
+	if unclaimed(j) {
+		return leaseLost("extend", j)
+	}
 	now := q.cfg.now()
 	tag, err := q.pool.Exec(ctx, `UPDATE zohokit_jobs SET lease_until = $1, updated_at = $2
-WHERE id = $3 AND attempt = $4 AND state = 'running'`, now.Add(lease), now, j.ID, j.Attempt)
+WHERE id = $3 AND claim_token = $4 AND attempt = $5 AND state = 'running'`, now.Add(lease), now, j.ID, j.ClaimToken, j.Attempt)
 	return fenced("extend", j, tag, err)
 }
 
@@ -43,11 +46,15 @@ func (q *Postgres) Complete(ctx context.Context, j queue.Job) error {
 	return q.completer.complete(ctx, j)
 }
 
-// Release implements queue.Releaser.
+// Release implements queue.Releaser. It gives the attempt back but not the
+// claim token, so the released claim can never match the next one.
 func (q *Postgres) Release(ctx context.Context, j queue.Job) error {
+	if unclaimed(j) {
+		return leaseLost("release", j)
+	}
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE zohokit_jobs SET state = 'available', attempt = attempt - 1, lease_until = NULL, updated_at = $1
-WHERE id = $2 AND attempt = $3 AND state = 'running'`, q.cfg.now(), j.ID, j.Attempt)
+WHERE id = $2 AND claim_token = $3 AND attempt = $4 AND state = 'running'`, q.cfg.now(), j.ID, j.ClaimToken, j.Attempt)
 	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
 	return q.fencedBatch(ctx, "release", j, b)
 }
@@ -66,6 +73,9 @@ func (q *Postgres) fencedBatch(ctx context.Context, op string, j queue.Job, b *p
 // Fail implements queue.Queue. It notifies nobody: the Worker that failed
 // the job wakes itself for the retry, and retries are rarely due at once.
 func (q *Postgres) Fail(ctx context.Context, j queue.Job, cause error, retryAt time.Time) error {
+	if unclaimed(j) {
+		return leaseLost("fail", j)
+	}
 	now := q.cfg.now()
 	giveUp := retryAt.IsZero()
 	if giveUp {
@@ -75,7 +85,7 @@ func (q *Postgres) Fail(ctx context.Context, j queue.Job, cause error, retryAt t
 	state = CASE WHEN $1 OR attempt >= max_attempts THEN 'dead' ELSE 'available' END,
 	run_at = CASE WHEN $1 OR attempt >= max_attempts THEN run_at ELSE $2 END,
 	last_error = $3, lease_until = NULL, updated_at = $4
-WHERE id = $5 AND attempt = $6 AND state = 'running'`, giveUp, retryAt, errorText(cause), now, j.ID, j.Attempt)
+WHERE id = $5 AND claim_token = $6 AND attempt = $7 AND state = 'running'`, giveUp, retryAt, errorText(cause), now, j.ID, j.ClaimToken, j.Attempt)
 	return fenced("fail", j, tag, err)
 }
 
@@ -108,6 +118,8 @@ func (q *Postgres) Requeue(ctx context.Context, ids ...int64) (int, error) {
 		return 0, nil
 	}
 	b := &pgx.Batch{}
+	// attempt starts again; claim_token does not, so no earlier claim of a
+	// requeued job can match its next one.
 	b.Queue(`UPDATE zohokit_jobs SET state = 'available', attempt = 0, run_at = $1, lease_until = NULL, updated_at = $1
 WHERE state = 'dead' AND id = ANY($2)`, q.cfg.now(), ids)
 	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
@@ -192,7 +204,7 @@ func scanPgJobs(rows pgx.Rows) ([]queue.Job, error) {
 			leaseUntil *time.Time
 		)
 		if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &key, &state, &j.RunAt, &attempt, &maxAtt,
-			&j.LastError, &leaseUntil, &j.CreatedAt, &j.UpdatedAt); err != nil {
+			&j.LastError, &leaseUntil, &j.CreatedAt, &j.UpdatedAt, &j.ClaimToken); err != nil {
 			return nil, err
 		}
 		if key != nil {
@@ -214,11 +226,17 @@ func scanPgJobs(rows pgx.Rows) ([]queue.Job, error) {
 
 // completeMany marks the given claims completed in one statement and
 // returns the IDs it completed; the others lost their lease.
-func (q *Postgres) completeMany(ctx context.Context, ids []int64, attempts []int32) (map[int64]bool, error) {
+func (q *Postgres) completeMany(ctx context.Context, jobs []queue.Job) (map[int64]bool, error) {
+	ids := make([]int64, len(jobs))
+	tokens := make([]int64, len(jobs))
+	attempts := make([]int32, len(jobs))
+	for i, j := range jobs {
+		ids[i], tokens[i], attempts[i] = j.ID, j.ClaimToken, int32(j.Attempt)
+	}
 	rows, err := q.pool.Query(ctx, `UPDATE zohokit_jobs j SET state = 'completed', lease_until = NULL, updated_at = $1
-FROM unnest($2::bigint[], $3::integer[]) AS c(id, attempt)
-WHERE j.id = c.id AND j.attempt = c.attempt AND j.state = 'running'
-RETURNING j.id`, q.cfg.now(), ids, attempts)
+FROM unnest($2::bigint[], $3::bigint[], $4::integer[]) AS c(id, claim_token, attempt)
+WHERE j.id = c.id AND j.claim_token = c.claim_token AND j.attempt = c.attempt AND j.state = 'running'
+RETURNING j.id`, q.cfg.now(), ids, tokens, attempts)
 	if err != nil {
 		return nil, err
 	}

@@ -223,7 +223,7 @@ func sqliteInsert(ctx context.Context, tx *sql.Tx, jobs []newJob, now time.Time)
 	return res, nil
 }
 
-const sqliteJobColumns = `id, kind, payload, key, state, run_at, attempt, max_attempts, last_error, lease_until, created_at, updated_at`
+const sqliteJobColumns = `id, kind, payload, key, state, run_at, attempt, max_attempts, last_error, lease_until, created_at, updated_at, claim_token`
 
 // Claim implements queue.Queue with one UPDATE ... RETURNING statement.
 func (q *SQLite) Claim(ctx context.Context, n int, opts queue.ClaimOptions) ([]queue.Job, error) {
@@ -250,7 +250,7 @@ func (q *SQLite) Claim(ctx context.Context, n int, opts queue.ClaimOptions) ([]q
 	}
 	// Each arm is limited and ordered on its own partial index, so that a
 	// claim reads about n index entries however long the backlog is.
-	query := `UPDATE zohokit_jobs SET state = 'running', attempt = attempt + 1, lease_until = ?1, updated_at = ?2
+	query := `UPDATE zohokit_jobs SET state = 'running', attempt = attempt + 1, claim_token = claim_token + 1, lease_until = ?1, updated_at = ?2
 WHERE id IN (
 	SELECT id FROM (
 		SELECT id, run_at FROM (SELECT id, run_at FROM zohokit_jobs

@@ -11,9 +11,17 @@ import (
 	"github.com/zohokit/zohokit/queue"
 )
 
+// sqliteFence is the WHERE clause of a fenced write (see the note above
+// unclaimed in sqlqueue.go): its three parameters are the job's ID, claim
+// token and attempt.
+const sqliteFence = `id = ? AND claim_token = ? AND attempt = ? AND state = 'running'`
+
 // write runs one fenced statement on a claimed job and maps "no row" to
 // queue.ErrLeaseLost.
 func (q *SQLite) write(ctx context.Context, op string, j queue.Job, query string, args ...any) error {
+	if unclaimed(j) {
+		return leaseLost(op, j)
+	}
 	if err := q.lock(ctx); err != nil {
 		return fmt.Errorf("sqlqueue: %s job %d: %w", op, j.ID, err)
 	}
@@ -27,7 +35,7 @@ func (q *SQLite) write(ctx context.Context, op string, j queue.Job, query string
 		return fmt.Errorf("sqlqueue: %s job %d: %w", op, j.ID, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("sqlqueue: %s job %d attempt %d: %w", op, j.ID, j.Attempt, queue.ErrLeaseLost)
+		return leaseLost(op, j)
 	}
 	return nil
 }
@@ -39,7 +47,7 @@ func (q *SQLite) Extend(ctx context.Context, j queue.Job, lease time.Duration) e
 	}
 	now := q.cfg.now()
 	return q.write(ctx, "extend", j, `UPDATE zohokit_jobs SET lease_until = ?, updated_at = ?
-WHERE id = ? AND attempt = ? AND state = 'running'`, now.Add(lease).UnixMicro(), now.UnixMicro(), j.ID, j.Attempt)
+WHERE `+sqliteFence, now.Add(lease).UnixMicro(), now.UnixMicro(), j.ID, j.ClaimToken, j.Attempt)
 }
 
 // Complete implements queue.Queue. Completions that arrive while another is
@@ -54,7 +62,7 @@ func (q *SQLite) Complete(ctx context.Context, j queue.Job) error {
 
 // completeMany marks the given claims completed in one transaction and
 // returns the IDs it completed; the others lost their lease.
-func (q *SQLite) completeMany(ctx context.Context, ids []int64, attempts []int32) (map[int64]bool, error) {
+func (q *SQLite) completeMany(ctx context.Context, jobs []queue.Job) (map[int64]bool, error) {
 	if err := q.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -65,22 +73,22 @@ func (q *SQLite) completeMany(ctx context.Context, ids []int64, attempts []int32
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	stmt, err := tx.PrepareContext(ctx, `UPDATE zohokit_jobs SET state = 'completed', lease_until = NULL, updated_at = ?
-WHERE id = ? AND attempt = ? AND state = 'running'`)
+WHERE `+sqliteFence)
 	if err != nil {
 		return nil, err
 	}
 	defer stmt.Close()
 	now := q.cfg.now().UnixMicro()
-	done := make(map[int64]bool, len(ids))
-	for i, id := range ids {
-		r, err := stmt.ExecContext(ctx, now, id, attempts[i])
+	done := make(map[int64]bool, len(jobs))
+	for _, j := range jobs {
+		r, err := stmt.ExecContext(ctx, now, j.ID, j.ClaimToken, j.Attempt)
 		if err != nil {
 			return nil, err
 		}
 		if n, err := r.RowsAffected(); err != nil {
 			return nil, err
 		} else if n > 0 {
-			done[id] = true
+			done[j.ID] = true
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -89,10 +97,11 @@ WHERE id = ? AND attempt = ? AND state = 'running'`)
 	return done, nil
 }
 
-// Release implements queue.Releaser.
+// Release implements queue.Releaser. It gives the attempt back but not the
+// claim token, so the released claim can never match the next one.
 func (q *SQLite) Release(ctx context.Context, j queue.Job) error {
 	err := q.write(ctx, "release", j, `UPDATE zohokit_jobs SET state = 'available', attempt = attempt - 1, lease_until = NULL, updated_at = ?
-WHERE id = ? AND attempt = ? AND state = 'running'`, q.cfg.now().UnixMicro(), j.ID, j.Attempt)
+WHERE `+sqliteFence, q.cfg.now().UnixMicro(), j.ID, j.ClaimToken, j.Attempt)
 	if err == nil {
 		q.hub.signal()
 	}
@@ -107,8 +116,8 @@ func (q *SQLite) Fail(ctx context.Context, j queue.Job, cause error, retryAt tim
 	state = CASE WHEN ?1 OR attempt >= max_attempts THEN 'dead' ELSE 'available' END,
 	run_at = CASE WHEN ?1 OR attempt >= max_attempts THEN run_at ELSE ?2 END,
 	last_error = ?3, lease_until = NULL, updated_at = ?4
-WHERE id = ?5 AND attempt = ?6 AND state = 'running'`,
-		giveUp, retryAt.UnixMicro(), errorText(cause), q.cfg.now().UnixMicro(), j.ID, j.Attempt)
+WHERE id = ?5 AND claim_token = ?6 AND attempt = ?7 AND state = 'running'`,
+		giveUp, retryAt.UnixMicro(), errorText(cause), q.cfg.now().UnixMicro(), j.ID, j.ClaimToken, j.Attempt)
 }
 
 // Dead implements queue.Queue.
@@ -142,6 +151,8 @@ func (q *SQLite) Requeue(ctx context.Context, ids ...int64) (int, error) {
 		return 0, nil
 	}
 	now := q.cfg.now().UnixMicro()
+	// attempt starts again; claim_token does not, so no earlier claim of a
+	// requeued job can match its next one.
 	n, err := q.byIDs(ctx, "requeue", `UPDATE zohokit_jobs SET state = 'available', attempt = 0, run_at = ?, lease_until = NULL, updated_at = ?
 WHERE state = 'dead' AND id IN `, []any{now, now}, ids)
 	if n > 0 {
@@ -258,7 +269,7 @@ func scanSQLiteJobs(rows *sql.Rows) ([]queue.Job, error) {
 			leaseUntil              sql.NullInt64
 		)
 		if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &key, &state, &runAt, &j.Attempt, &j.MaxAttempts,
-			&j.LastError, &leaseUntil, &created, &updated); err != nil {
+			&j.LastError, &leaseUntil, &created, &updated, &j.ClaimToken); err != nil {
 			return nil, err
 		}
 		j.Key = key.String

@@ -183,6 +183,27 @@ func deadLimit(f queue.DeadFilter) (int, error) {
 	return f.Limit, nil
 }
 
+// A claim is fenced by its job's ID and its claim token (claim_token, which
+// Claim increments and nothing ever decrements or resets): Complete, Fail,
+// Extend and Release change a row only WHERE id AND claim_token AND attempt
+// AND state = 'running' match. The token alone suffices with this release;
+// attempt is matched too, which costs nothing (the claim's attempt never
+// changes while it is current), for a rolling upgrade: a process of an older
+// release still running against the migrated table claims without
+// advancing claim_token, and the attempt it increments is what then fences
+// out the stale claims of this release.
+
+// unclaimed reports whether j carries no claim (a ClaimToken of zero, as on a
+// job never claimed or one from before claim tokens existed): such a job
+// holds no lease, so fenced writes refuse it without asking the database.
+func unclaimed(j queue.Job) bool { return j.ClaimToken <= 0 }
+
+// leaseLost is the error of a fenced write that found the job not held by
+// j's claim.
+func leaseLost(op string, j queue.Job) error {
+	return fmt.Errorf("sqlqueue: %s job %d (attempt %d, claim %d): %w", op, j.ID, j.Attempt, j.ClaimToken, queue.ErrLeaseLost)
+}
+
 func errorText(cause error) string {
 	if cause == nil {
 		return ""

@@ -238,7 +238,7 @@ func TestSQLiteSchema(t *testing.T) {
 
 	v, err := migrate.Version(ctx, q1.DB(), migrate.SQLite, "queue")
 	require.NoError(t, err)
-	require.Equal(t, 1, v)
+	require.Equal(t, 2, v, "001_init and 002_claim_token")
 	_, err = q1.DB().ExecContext(ctx, `INSERT INTO zohokit_migrations (component, version, applied_at) VALUES ('queue', 99, 'later')`)
 	require.NoError(t, err)
 	_, err = sqlqueue.OpenSQLite(ctx, path, nil)

@@ -1,0 +1,13 @@
+-- claim_token fences a claim: Claim adds one to it, Complete, Fail, Extend
+-- and Release match it, and nothing ever takes it back (Release gives the
+-- attempt back and Requeue resets attempt, so attempt alone cannot tell a
+-- stale claim from a later one with the same number).
+--
+-- Existing rows get 0, running ones included. Every claim made from now on
+-- adds one to the stored value, so it differs from 0 and from every earlier
+-- token of its job; the claims in flight at the upgrade belong to workers of
+-- the previous release, which fence by attempt, and those keep working
+-- because the fence still matches attempt too (a current claim's attempt
+-- never changes). A constant default makes this a catalogue change only: the
+-- table, with the completed jobs kept for retention, is not rewritten.
+ALTER TABLE zohokit_jobs ADD COLUMN claim_token bigint NOT NULL DEFAULT 0;
