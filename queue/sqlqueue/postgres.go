@@ -314,21 +314,12 @@ RETURNING j.id, j.kind, j.payload, j.key, j.state, j.run_at, j.attempt, j.max_at
 	if err != nil {
 		return nil, fmt.Errorf("sqlqueue: claim: %w", err)
 	}
-	slices.SortFunc(jobs, func(a, b queue.Job) int {
-		if c := a.RunAt.Compare(b.RunAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	sortClaimOrder(jobs)
 	return jobs, nil
 }
 
 func (q *Postgres) maybeCleanup(ctx context.Context, now time.Time) {
-	if q.cfg.cleanupInterval < 0 {
-		return
-	}
-	last := q.lastCleanup.Load()
-	if now.UnixMicro()-last < q.cfg.cleanupInterval.Microseconds() || !q.lastCleanup.CompareAndSwap(last, now.UnixMicro()) {
+	if !q.cfg.cleanupDue(&q.lastCleanup, now) {
 		return
 	}
 	if _, err := q.cleanupBatch(ctx, now, cleanupBatch); err != nil {

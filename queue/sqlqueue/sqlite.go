@@ -1,12 +1,10 @@
 package sqlqueue
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -275,12 +273,7 @@ RETURNING ` + sqliteJobColumns
 	if err != nil {
 		return nil, fmt.Errorf("sqlqueue: claim: %w", err)
 	}
-	slices.SortFunc(jobs, func(a, b queue.Job) int {
-		if c := a.RunAt.Compare(b.RunAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	sortClaimOrder(jobs)
 	return jobs, nil
 }
 
@@ -288,11 +281,7 @@ RETURNING ` + sqliteJobColumns
 // the last. The caller holds the write lock. Errors are only logged: the
 // claim that happened to run it must not fail for it.
 func (q *SQLite) maybeCleanup(ctx context.Context, now time.Time) {
-	if q.cfg.cleanupInterval < 0 {
-		return
-	}
-	last := q.lastCleanup.Load()
-	if now.UnixMicro()-last < q.cfg.cleanupInterval.Microseconds() || !q.lastCleanup.CompareAndSwap(last, now.UnixMicro()) {
+	if !q.cfg.cleanupDue(&q.lastCleanup, now) {
 		return
 	}
 	if _, err := q.cleanupBatch(ctx, now, cleanupBatch); err != nil {

@@ -50,11 +50,13 @@
 package sqlqueue
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zohokit/zohokit/queue"
@@ -283,4 +285,22 @@ func (h *hub) signal() {
 		default:
 		}
 	}
+}
+
+// cleanupDue reports whether an opportunistic cleanup is due at now, and if
+// so records now in last, so that of concurrent callers only one runs it.
+func (c *config) cleanupDue(last *atomic.Int64, now time.Time) bool {
+	if c.cleanupInterval < 0 {
+		return false
+	}
+	prev := last.Load()
+	return now.UnixMicro()-prev >= c.cleanupInterval.Microseconds() && last.CompareAndSwap(prev, now.UnixMicro())
+}
+
+// sortClaimOrder puts claimed jobs in claim order: oldest RunAt, then lowest
+// ID.
+func sortClaimOrder(jobs []queue.Job) {
+	slices.SortFunc(jobs, func(a, b queue.Job) int {
+		return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
+	})
 }
