@@ -81,7 +81,7 @@ func principalOf(ctx context.Context) principal {
 func (a *authenticator) check(r *http.Request) (principal, bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		if a.noAuth && loopbackClient(r) {
+		if a.noAuth && loopbackClient(r) && loopbackHost(r.Host) {
 			return principal{name: "anonymous (loopback)", method: "none"}, true
 		}
 		return principal{}, false
@@ -135,6 +135,23 @@ func loopbackClient(r *http.Request) bool {
 		host = r.RemoteAddr
 	}
 	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
+}
+
+// loopbackHost reports whether a request's Host names this machine's
+// loopback interface: localhost or a loopback address. A page that reaches
+// a loopback server by DNS rebinding sends its own host name, which this
+// refuses.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" {
+		return true
+	}
+	addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 	return err == nil && addr.Unmap().IsLoopback()
 }
 

@@ -75,11 +75,13 @@ func TestInsecureNoAuthOnlyOnLoopback(t *testing.T) {
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/api/pipelines", nil)
 		r.RemoteAddr = remote
+		r.Host = "localhost:8080"
 		require.Equal(t, want, serve(b.dash, r).Code, remote)
 	}
 	// Through a proxy the remote address is the proxy's: refused.
 	r := httptest.NewRequest(http.MethodGet, "/api/pipelines", nil)
 	r.RemoteAddr = "127.0.0.1:5000"
+	r.Host = "127.0.0.1:8080"
 	r.Header.Set("X-Forwarded-For", "192.0.2.10")
 	require.Equal(t, http.StatusUnauthorized, serve(b.dash, r).Code)
 
@@ -87,13 +89,57 @@ func TestInsecureNoAuthOnlyOnLoopback(t *testing.T) {
 	id := b.review("city", "Bern", "Basel", "Zürich")
 	r = httptest.NewRequest(http.MethodGet, "/reviews", nil)
 	r.RemoteAddr = "127.0.0.1:5000"
+	r.Host = "127.0.0.1:8080"
 	page := serve(b.dash, r).Body.String()
 	form := url.Values{"action": {"take-right"}, "csrf": {formToken(t, page)}}
 	r = httptest.NewRequest(http.MethodPost, "/reviews/"+id+"/resolve", strings.NewReader(form.Encode()))
 	r.RemoteAddr = "127.0.0.1:5000"
+	r.Host = "127.0.0.1:8080"
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	require.Equal(t, http.StatusSeeOther, serve(b.dash, r).Code)
 	require.Equal(t, "anonymous (loopback)", b.reviewItem(id).Resolution.DecidedBy)
+}
+
+// InsecureNoAuth opens the dashboard to loopback clients, but a web page
+// in the user's browser is one too once its host name resolves to
+// 127.0.0.1 (DNS rebinding): it could then read the pages and their form
+// tokens and post the forms. Such a request names the attacker's host, so
+// anonymous access needs a Host that is a loopback name or address.
+func TestInsecureNoAuthRefusesOtherHostNames(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *Options) {
+		o.BearerTokens = nil
+		o.InsecureNoAuth = true
+	})
+	for host, want := range map[string]int{
+		"127.0.0.1:8080":           http.StatusOK,
+		"127.0.0.1":                http.StatusOK,
+		"localhost:8080":           http.StatusOK,
+		"LOCALHOST:8080":           http.StatusOK,
+		"evil.localhost:8080":      http.StatusUnauthorized,
+		"[::1]:8080":               http.StatusOK,
+		"[::ffff:127.0.0.1]:8080":  http.StatusOK,
+		"rebind.evil.example:8080": http.StatusUnauthorized,
+		"rebind.evil.example":      http.StatusUnauthorized,
+		"127.0.0.1.evil.example":   http.StatusUnauthorized,
+		"localhost.evil.example":   http.StatusUnauthorized,
+		"192.0.2.10:8080":          http.StatusUnauthorized,
+		"":                         http.StatusUnauthorized,
+	} {
+		for _, path := range []string{"/reviews", "/api/pipelines"} {
+			r := httptest.NewRequest(http.MethodGet, path, nil)
+			r.RemoteAddr = "127.0.0.1:5000"
+			r.Host = host
+			require.Equal(t, want, serve(b.dash, r).Code, "Host %q: %s", host, path)
+		}
+	}
+	// Credentials still work whatever the Host, as they do off loopback.
+	b = setup(t, func(o *Options) { o.InsecureNoAuth = true })
+	r := httptest.NewRequest(http.MethodGet, "/api/pipelines", nil)
+	r.RemoteAddr = "127.0.0.1:5000"
+	r.Host = "ops.example.com"
+	r.Header.Set("Authorization", "Bearer "+testToken)
+	require.Equal(t, http.StatusOK, serve(b.dash, r).Code)
 }
 
 func TestCrossSitePostsAreRefused(t *testing.T) {

@@ -282,11 +282,7 @@ func (d *Dashboard) dead(ctx context.Context, f queue.DeadFilter) ([]DeadJob, er
 	for i, j := range jobs {
 		dj := DeadJob{ID: j.ID, Kind: j.Kind, Key: d.red.string(j.Key), Attempts: j.Attempt, MaxAttempts: j.MaxAttempts,
 			LastError: d.red.string(j.LastError), Created: utc(j.CreatedAt), Updated: utc(j.UpdatedAt)}
-		payload := j.Payload
-		if len(payload) > maxPayload {
-			payload, dj.PayloadTruncated = payload[:maxPayload], true
-		}
-		dj.Payload = d.red.string(string(payload))
+		dj.Payload, dj.PayloadTruncated = d.red.prefix(string(j.Payload), maxPayload)
 		out[i] = dj
 	}
 	return out, nil

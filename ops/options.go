@@ -84,8 +84,10 @@ type Options struct {
 	BearerTokens map[string]string
 	// InsecureNoAuth serves the dashboard without credentials to clients
 	// connecting from a loopback address (127.0.0.0/8, ::1) whose request
-	// carries no proxy header (Forwarded, X-Forwarded-For); anyone else
-	// still needs credentials. It is for `zohokit demo` on a laptop. A
+	// carries no proxy header (Forwarded, X-Forwarded-For) and names a
+	// loopback host (localhost, 127.0.0.1, [::1]: a web page that reaches
+	// the dashboard by DNS rebinding names its own); anyone else still
+	// needs credentials. It is for `zohokit demo` on a laptop. A
 	// reverse proxy on the same host that strips proxy headers would defeat
 	// the check: never set it on a server. New logs a warning when it is on.
 	InsecureNoAuth bool

@@ -21,20 +21,24 @@ const redacted = "[REDACTED]"
 // body is scrubbed once more, for the secrets and their HTML, JSON and URL
 // encodings, as a last net (bytes).
 type redactor struct {
-	plain  *strings.Replacer // the secrets as given
-	output *strings.Replacer // the secrets and their encodings, for bodies
-	hook   func(string) string
+	plain   *strings.Replacer // the secrets as given
+	output  *strings.Replacer // the secrets and their encodings, for bodies
+	hook    func(string) string
+	longest int // the length of the longest secret as given
 }
 
-// patterns catch credentials that were never configured: header values and
-// query or JSON parameters that carry tokens.
+// patterns catch credentials that were never configured: header values,
+// query or JSON parameters whose name ends in token, secret, password or
+// api key (access_token, authtoken, zapikey, webhook_secret, db_password),
+// and the password of a URL (postgres://user:password@host).
 var patterns = []struct {
 	re   *regexp.Regexp
 	repl string
 }{
 	{regexp.MustCompile(`(?i)\b(Zoho-oauthtoken|Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{4,}`), "${1}${2}" + redacted},
-	{regexp.MustCompile(`(?i)\b(access_token|refresh_token|id_token|client_secret|password|passwd|secret|token|api_?key)=[^&\s"',;]+`), "${1}=" + redacted},
-	{regexp.MustCompile(`(?i)"(access_token|refresh_token|id_token|client_secret|password|secret|token|api_?key)"(\s*:\s*)"(?:[^"\\]|\\.)*"`), `"${1}"${2}"` + redacted + `"`},
+	{regexp.MustCompile(`(?i)\b([a-z0-9_.-]*(?:token|secret|password|passwd|api[_-]?key))=[^&\s"',;]+`), "${1}=" + redacted},
+	{regexp.MustCompile(`(?i)"([a-z0-9_.-]*(?:token|secret|password|passwd|api[_-]?key))"(\s*:\s*)"(?:[^"\\]|\\.)*"`), `"${1}"${2}"` + redacted + `"`},
+	{regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*):[^\s@/?#]+@`), "${1}:" + redacted + "@"},
 }
 
 func newRedactor(secrets []string, hook func(string) string) *redactor {
@@ -52,7 +56,11 @@ func newRedactor(secrets []string, hook func(string) string) *redactor {
 	for _, s := range plain {
 		all = append(all, s, template.HTMLEscapeString(s), jsonEscape(s), url.QueryEscape(s), url.PathEscape(s))
 	}
-	return &redactor{plain: replacer(plain), output: replacer(all), hook: hook}
+	longest := 0
+	for _, s := range plain {
+		longest = max(longest, len(s))
+	}
+	return &redactor{plain: replacer(plain), output: replacer(all), hook: hook, longest: longest}
 }
 
 // replacer replaces each of olds with redacted, longer ones first so that
@@ -80,6 +88,22 @@ func jsonEscape(s string) string {
 		return s
 	}
 	return string(b[1 : len(b)-1])
+}
+
+// prefix scrubs s and returns at most its first n bytes (cut on a
+// character boundary), and whether it was cut. It scrubs before it cuts,
+// so that a secret across the cut is not shown in part, but no more of a
+// long s than the cut and the longest secret need.
+func (r *redactor) prefix(s string, n int) (string, bool) {
+	cut := len(s) > n+r.longest
+	if cut {
+		s = s[:n+r.longest]
+	}
+	s = r.string(s)
+	if len(s) <= n {
+		return s, cut
+	}
+	return strings.ToValidUTF8(s[:n], ""), true
 }
 
 // string scrubs a string taken from data.

@@ -144,3 +144,38 @@ func TestRedactHook(t *testing.T) {
 	require.Contains(t, body, "customer ACME-**** rejected")
 	require.NotContains(t, body, "4711")
 }
+
+// A dead job's payload is shown cut at 2 KiB; a secret that straddles the
+// cut must not show its first part.
+func TestTruncatedPayloadHidesAPartialSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec_straddling-the-cut-0123456789"
+	b := setup(t, func(o *Options) { o.Secrets = []string{secret} })
+	filler := strings.Repeat("x", maxPayload-len(`{"a":"`)-6)
+	b.deadJob("webhook.event", "k", "failed", []byte(`{"a":"`+filler+secret+`"}`))
+	var got struct{ Dead []DeadJob }
+	b.getJSON("/api/dead", &got)
+	require.Len(t, got.Dead, 1)
+	require.True(t, got.Dead[0].PayloadTruncated)
+	require.NotContains(t, got.Dead[0].Payload, secret[:6], "the first bytes of the secret are shown")
+	require.NotContains(t, b.get("/queue").Body.String(), secret[:6])
+}
+
+// Credentials that were never configured, in the shapes they take in URLs
+// and JSON (a database URL's password, Zoho's authtoken and zapikey
+// parameters, *_secret fields), are scrubbed too.
+func TestUnconfiguredCredentialShapesAreScrubbed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	leaks := []string{"pg-pass-1", "auth-token-2", "zapi-key-3", "hook-secret-4", "erp-pass-5"}
+	b.run("invoices-push", t0, store.RunFailed, store.Counts{},
+		"dial postgres://erp:pg-pass-1@db.internal:5432/erp failed; GET /crm/v2/functions/x?authtoken=auth-token-2&zapikey=zapi-key-3: 401; "+
+			`config {"webhook_secret":"hook-secret-4","db_password": "erp-pass-5"}`)
+	for _, path := range []string{"/pipelines/invoices-push", "/api/runs"} {
+		body := b.get(path).Body.String()
+		for _, s := range leaks {
+			require.NotContains(t, body, s, path)
+		}
+		require.Contains(t, body, "db.internal:5432", "%s: the rest of the URL is kept", path)
+	}
+}

@@ -96,7 +96,8 @@ type Event struct {
 	ContentType string    // the request's Content-Type
 	// Header holds the request's headers except Authorization, Cookie,
 	// Proxy-Authorization, the verifier's signature headers, and any header
-	// whose name mentions a signature, secret, token or key.
+	// whose name mentions a signature, secret, token, key, auth, password
+	// or credential.
 	Header http.Header
 	// Body is the raw request body. It is shared with the receiver: do not
 	// modify it.
@@ -143,7 +144,7 @@ func sensitiveHeader(name string, extra []string) bool {
 		}
 	}
 	lower := strings.ToLower(name)
-	for _, word := range []string{"signature", "secret", "token", "key", "auth"} {
+	for _, word := range []string{"signature", "secret", "token", "key", "auth", "passw", "credential"} {
 		if strings.Contains(lower, word) {
 			return true
 		}

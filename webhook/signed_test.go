@@ -321,6 +321,43 @@ func TestSignedReceiverCustomVerifier(t *testing.T) {
 	require.Equal(t, "ev-5", p.Header.Get("X-Event"))
 }
 
+// Headers that may carry a credential are not passed on to jobs, whose
+// payloads the dashboard shows: besides Authorization and Cookie, any
+// whose name mentions a signature, secret, token, key, password or
+// credential.
+func TestSignedReceiverKeepsCredentialHeadersOutOfJobs(t *testing.T) {
+	t.Parallel()
+	q := newQueue(t)
+	rc := newSigned(t, q, apiKeyVerifier{}, webhook.SignedOptions{Name: "erp"})
+	sensitive := map[string]string{
+		"Authorization":         "Basic dXNlcjpwYXNz",
+		"Cookie":                "session=s-1",
+		"X-Webhook-Secret":      "sec-2",
+		"X-Auth-Token":          "tok-3",
+		"X-Webhook-Password":    "pw-4",
+		"X-Erp-Passwd":          "pw-5",
+		"X-Client-Credential":   "cred-6",
+		"X-Service-Credentials": "cred-7",
+		"X-Hub-Signature-256":   "sha256=00",
+		"X-Api-Key":             "k-123",
+	}
+	h := map[string]string{"X-Event": "ev-9", "X-Erp-Event": "order.updated"}
+	for k, v := range sensitive {
+		h[k] = v
+	}
+	a := post(rc, "/", []byte(`{}`), h)
+	require.Equal(t, http.StatusOK, a.status, a.body)
+	jobs := claimAll(t, q)
+	require.Len(t, jobs, 1)
+	var p webhook.EventPayload
+	require.NoError(t, json.Unmarshal(jobs[0].Payload, &p))
+	for k, v := range sensitive {
+		require.Empty(t, p.Header.Values(k), k)
+		require.NotContains(t, string(jobs[0].Payload), v, k)
+	}
+	require.Equal(t, "order.updated", p.Header.Get("X-Erp-Event"))
+}
+
 func TestNewSignedReceiverValidates(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t)

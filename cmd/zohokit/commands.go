@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/zohokit/zohokit/authority"
@@ -134,7 +136,7 @@ func runDead(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeQ()
 	if pos[0] == "list" {
-		return listDead(ctx, e, q, *kind)
+		return listDead(ctx, e, q, *kind, l.SecretValues())
 	}
 	ids := make([]int64, 0, len(pos)-1)
 	for _, s := range pos[1:] {
@@ -156,7 +158,16 @@ func runDead(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func listDead(ctx context.Context, e *env, q queue.Queue, kind string) error {
+// listDead prints the dead jobs, their last errors scrubbed of secrets.
+func listDead(ctx context.Context, e *env, q queue.Queue, kind string, secrets []string) error {
+	// Longer first, so that a secret holding another is replaced whole.
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	var pairs []string
+	for _, s := range secrets {
+		pairs = append(pairs, s, "[REDACTED]")
+	}
+	scrub := strings.NewReplacer(pairs...)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tATTEMPTS\tUPDATED\tLAST ERROR")
 	total := 0
@@ -167,7 +178,7 @@ func listDead(ctx context.Context, e *env, q queue.Queue, kind string) error {
 		}
 		for _, j := range jobs {
 			fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.Attempt, j.MaxAttempts,
-				j.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"), firstLine(j.LastError))
+				j.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"), firstLine(scrub.Replace(j.LastError)))
 			after = j.ID
 			total++
 		}

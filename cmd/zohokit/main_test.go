@@ -300,6 +300,32 @@ func TestDeadCommands(t *testing.T) {
 	require.Contains(t, r.stderr, `"x1" is not a job id`)
 }
 
+// dead list prints the jobs' last errors; a secret of the configuration
+// that an error carries is not printed.
+func TestDeadListHidesSecrets(t *testing.T) {
+	t.Parallel()
+	srv := zohotest.NewServer(t, nil)
+	dir := t.TempDir()
+	cfg, env := offlineConfig(t, srv, dir)
+	ctx := t.Context()
+	q, err := sqlqueue.OpenSQLite(ctx, filepath.Join(dir, "zohokit.db"), nil)
+	require.NoError(t, err)
+	defer q.Close()
+	_, err = q.Enqueue(ctx, queue.Job{Kind: "zohokit.sync.retry", Payload: []byte(`{}`), MaxAttempts: 1})
+	require.NoError(t, err)
+	jobs, err := q.Claim(ctx, 1, queue.ClaimOptions{})
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	require.NoError(t, q.Fail(ctx, jobs[0], errors.New("token endpoint refused client_secret="+srv.ClientSecret()+" for "+srv.RefreshToken()), time.Time{}))
+
+	r := zohokit(t, env, "dead", "list", "--config", cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "token endpoint refused")
+	for _, s := range []string{srv.ClientSecret(), srv.RefreshToken()} {
+		require.NotContains(t, r.stdout+r.stderr, s)
+	}
+}
+
 // serve refuses a bad configuration at start, naming file, line and field.
 func TestServeRefusesBadConfig(t *testing.T) {
 	t.Parallel()

@@ -170,7 +170,7 @@ func (s *Service) openDatabase(ctx context.Context) error {
 		}
 		return nil
 	}
-	path := orDefault(c.Path, "zohokit.db")
+	path := orDefault(c.Path, defaultDatabasePath)
 	st, err := sqlstore.OpenSQLite(ctx, path, nil)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)

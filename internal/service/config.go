@@ -60,12 +60,17 @@ type ServiceConfig struct {
 	Owner string `yaml:"owner"`
 }
 
+// defaultDatabasePath is the SQLite database when DatabaseConfig.Path is
+// empty.
+const defaultDatabasePath = "zohokit.db"
+
 // DatabaseConfig selects the queue and state database.
 type DatabaseConfig struct {
 	// Driver is "sqlite" (the default: one file, one machine) or
 	// "postgres" (several replicas).
 	Driver string `yaml:"driver"`
-	// Path is the SQLite file; empty means "zohokit.db".
+	// Path is the SQLite file; empty means "zohokit.db". A relative path
+	// is relative to the configuration file's directory.
 	Path string `yaml:"path"`
 	// URLEnv names the environment variable holding the PostgreSQL URL
 	// (it carries a password, so it never sits in the file).
@@ -78,7 +83,8 @@ type TokensConfig struct {
 	// what replicas share).
 	Store string `yaml:"store"`
 	// Path is the file store's path; empty means the user's configuration
-	// directory, zohokit/tokens.json.
+	// directory, zohokit/tokens.json. A relative path is relative to the
+	// configuration file's directory.
 	Path string `yaml:"path"`
 }
 
@@ -105,7 +111,9 @@ type ConnectionConfig struct {
 	CRMEdition string `yaml:"crm_edition"`
 }
 
-// AdapterConfig is one system. Which keys apply depends on Kind.
+// AdapterConfig is one system. Which keys apply depends on Kind. Relative
+// file paths (a SQLite path, CSV folders) are relative to the
+// configuration file's directory.
 type AdapterConfig struct {
 	Name string `yaml:"name"`
 	// Kind is zoho-crm, zoho-books, sql or csv.

@@ -110,17 +110,60 @@ func (l *Loaded) SecretValues() []string {
 	return out
 }
 
-// Load reads and validates the configuration file at path.
+// Load reads and validates the configuration file at path. Relative file
+// paths in it (databases, the token file, CSV folders) are made relative
+// to the file's directory, and the default database is the file
+// zohokit.db there, so that every command given the same file opens the
+// same files wherever it runs.
 func Load(path string, opts *Options) (*Loaded, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(filepath.Base(path), data, opts)
+	l, err := Parse(filepath.Base(path), data, opts)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	l.resolvePaths(dir)
+	return l, nil
+}
+
+// resolvePaths makes the configuration's relative file paths relative to
+// dir, and names the default SQLite database there.
+func (l *Loaded) resolvePaths(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	c := &l.Config
+	if c.Database.Driver == "" || c.Database.Driver == "sqlite" {
+		c.Database.Path = orDefault(c.Database.Path, defaultDatabasePath)
+		abs(&c.Database.Path)
+	}
+	abs(&c.Tokens.Path)
+	for i := range c.Adapters {
+		a := &c.Adapters[i]
+		if a.Kind == "sql" && (a.Driver == "" || a.Driver == "sqlite") {
+			abs(&a.Path)
+		}
+		for dt, f := range a.Folders {
+			for _, p := range []*string{&f.Inbox, &f.Work, &f.Archive, &f.Rejected, &f.Outbox} {
+				abs(p)
+			}
+			a.Folders[dt] = f
+		}
+	}
 }
 
 // Parse validates a configuration document; name is the file name its
 // errors carry. Every problem is reported at once in a *ConfigError.
+// Relative file paths are left as they are (relative to the working
+// directory); Load makes them relative to the file.
 func Parse(name string, data []byte, opts *Options) (*Loaded, error) {
 	if opts == nil {
 		opts = &Options{}

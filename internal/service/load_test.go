@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,6 +153,55 @@ func TestBadConfigNamesFileLineAndField(t *testing.T) {
 			want: `pipelines[1].right.type: the pipeline creates Products records in CRM: set adapters[0].modules.Products.key_field`,
 		},
 		{
+			name: "a secret where its variable's name belongs",
+			old:  "client_secret_env: ZOHO_CLIENT_SECRET", new: `client_secret_env: "1000.pasted/secret+value="`,
+			env:  map[string]string{"PASTED": "1000.pasted/secret+value="},
+			at:   "client_secret_env: ",
+			want: "zoho[0].client_secret_env: names an environment variable that is not set",
+		},
+		{
+			name: "webhook path with a pattern wildcard",
+			old:  "    - name: erp\n", new: "    - name: erp\n      path: /hooks/{system}\n",
+			at:   "path: /hooks/{system}",
+			want: `webhooks.signed[0].path: "/hooks/{system}" is not a plain path`,
+		},
+		{
+			name: "webhook path that is not clean",
+			old:  "    - name: erp\n", new: "    - name: erp\n      path: /hooks//erp\n",
+			at:   "path: /hooks//erp",
+			want: `webhooks.signed[0].path: "/hooks//erp" is not a plain path`,
+		},
+		{
+			name: "webhook path that takes every POST",
+			old:  "    - name: erp\n", new: "    - name: erp\n      path: /\n",
+			at:   "path: /\n",
+			want: `webhooks.signed[0].path: "/" is not a plain path`,
+		},
+		{
+			name: "webhook name that makes no plain path",
+			old:  "    - name: erp\n", new: "    - name: \"erp {x}\"\n",
+			at:   "name: \"erp {x}\"",
+			want: `webhooks.signed[0].path: "/webhooks/erp {x}" is not a plain path`,
+		},
+		{
+			name: "two webhooks of one name",
+			old:  "    - name: erp\n", new: "    - name: zoho-crm\n      path: /webhooks/erp\n",
+			at:   "name: zoho-crm\n      path: /webhooks/erp",
+			want: `webhooks.signed[0].name: duplicate webhook name "zoho-crm"`,
+		},
+		{
+			name: "CRM channel token longer than Zoho takes",
+			env:  map[string]string{"ZOHO_CRM_CHANNEL_TOKEN": strings.Repeat("t", 51)},
+			at:   "token_env: ZOHO_CRM_CHANNEL_TOKEN",
+			want: "webhooks.crm[0].token_env: the token in ZOHO_CRM_CHANNEL_TOKEN is 51 characters; Zoho takes at most 50",
+		},
+		{
+			name: "Standard Webhooks secret that is not one",
+			env:  map[string]string{"ERP_WEBHOOK_SECRET": "whsec_not*base64"},
+			at:   "secret_env: ERP_WEBHOOK_SECRET",
+			want: "webhooks.signed[0].secret_env: the secret in ERP_WEBHOOK_SECRET is not a Standard Webhooks secret",
+		},
+		{
 			name: "insecure dashboard on a public listener",
 			old:  "  title: Zylker integration", new: "  title: Zylker integration\n  insecure_no_auth: true",
 			at:   "insecure_no_auth: true",
@@ -205,4 +255,44 @@ func TestConfigErrorsCollected(t *testing.T) {
 	for i := 1; i < len(ce.Problems); i++ {
 		require.LessOrEqual(t, ce.Problems[i-1].Line, ce.Problems[i].Line, "problems out of line order:\n%s", msg)
 	}
+}
+
+// Relative file paths in a configuration are relative to the file, not to
+// the directory a command happens to run in: `zohokit dead list --config
+// /etc/zohokit/zohokit.yaml` run from a home directory must open the
+// service's database, not create an empty one there.
+func TestLoadResolvesRelativePathsAgainstTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := `
+database: {path: state/zohokit.db}
+tokens: {path: tokens.json}
+adapters:
+  - name: erp
+    kind: sql
+    path: erp.db
+    tables: {items: {}}
+  - name: files
+    kind: csv
+    folders: {items: {inbox: in, archive: /srv/archive, outbox: ../out}}
+dashboard: {insecure_no_auth: true}
+`
+	path := filepath.Join(dir, "zohokit.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
+	l, err := Load(path, &Options{LookupEnv: envOf(nil)})
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "state", "zohokit.db"), l.Config.Database.Path)
+	require.Equal(t, filepath.Join(dir, "tokens.json"), l.Config.Tokens.Path)
+	require.Equal(t, filepath.Join(dir, "erp.db"), l.Config.Adapters[0].Path)
+	f := l.Config.Adapters[1].Folders["items"]
+	require.Equal(t, filepath.Join(dir, "in"), f.Inbox)
+	require.Equal(t, "/srv/archive", f.Archive, "an absolute path is kept")
+	require.Equal(t, filepath.Join(filepath.Dir(dir), "out"), f.Outbox)
+	require.Empty(t, f.Work, "an empty path keeps its default")
+
+	// The default database is next to the file too.
+	require.NoError(t, os.WriteFile(path, []byte("dashboard: {insecure_no_auth: true}\n"), 0o600))
+	l, err = Load(path, &Options{LookupEnv: envOf(nil)})
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "zohokit.db"), l.Config.Database.Path)
 }

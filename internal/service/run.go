@@ -90,6 +90,20 @@ func (s *Service) webhookPath(name string) string {
 // When ctx ends it stops taking requests, lets the worker and the
 // scheduler finish what they run, and returns. It closes the listeners.
 func (s *Service) Run(ctx context.Context, ls *Listeners) error {
+	listeners := []net.Listener{ls.Service}
+	if ls.Dashboard != nil {
+		listeners = append(listeners, ls.Dashboard)
+	}
+	started := false
+	defer func() {
+		// Everything that can fail is checked before anything starts: on
+		// such an error nothing runs, and the listeners are closed here.
+		if !started {
+			for _, ln := range listeners {
+				_ = ln.Close()
+			}
+		}
+	}()
 	worker, err := s.worker()
 	if err != nil {
 		return err
@@ -98,11 +112,9 @@ func (s *Service) Run(ctx context.Context, ls *Listeners) error {
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	listeners := []net.Listener{ls.Service}
+	servers := []*http.Server{newHTTPServer(mux)}
 	if ls.Dashboard != nil {
-		servers = append(servers, &http.Server{Handler: s.dashboard, ReadHeaderTimeout: 10 * time.Second})
-		listeners = append(listeners, ls.Dashboard)
+		servers = append(servers, newHTTPServer(s.dashboard))
 	}
 	renewers, err := s.renewers(ls)
 	if err != nil {
@@ -114,11 +126,25 @@ func (s *Service) Run(ctx context.Context, ls *Listeners) error {
 			scheduled = append(scheduled, p)
 		}
 	}
+	var sched *sync.Scheduler
+	if len(scheduled) > 0 {
+		sched, err = sync.NewScheduler(scheduled, &sync.SchedulerOptions{Logger: s.log.With("component", "scheduler"), OnRun: s.opts.OnRun})
+		if err != nil {
+			return err
+		}
+	}
 
+	started = true
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Every goroutine below sends once on errc, and pending counts them: a
+	// value on errc means a component ended, which stops the service, so
+	// nothing may send for a component that does not run (a service whose
+	// pipelines are all pushed on webhooks has no scheduler).
 	errc := make(chan error, len(servers)+2+len(renewers))
+	pending := 0
 	for _, r := range renewers {
+		pending++
 		go func() {
 			if err := r.Run(runCtx); err != nil && runCtx.Err() == nil {
 				errc <- fmt.Errorf("crm channel: %w", err)
@@ -128,6 +154,7 @@ func (s *Service) Run(ctx context.Context, ls *Listeners) error {
 		}()
 	}
 	for i, srv := range servers {
+		pending++
 		go func() {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http: %w", err)
@@ -136,21 +163,15 @@ func (s *Service) Run(ctx context.Context, ls *Listeners) error {
 			errc <- nil
 		}()
 	}
+	pending++
 	go func() { errc <- worker.Run(runCtx) }()
-	if len(scheduled) > 0 {
-		sched, err := sync.NewScheduler(scheduled, &sync.SchedulerOptions{Logger: s.log.With("component", "scheduler"), OnRun: s.opts.OnRun})
-		if err != nil {
-			cancel()
-			return err
-		}
+	if sched != nil {
+		pending++
 		go func() { errc <- sched.Run(runCtx) }()
-	} else {
-		go func() { errc <- nil }()
 	}
 	s.log.Info("service started", "listen", ls.Service.Addr().String(), "pipelines", len(s.pipelines), "scheduled", len(scheduled))
 
 	var first error
-	pending := len(servers) + 2 + len(renewers)
 	select {
 	case <-ctx.Done():
 	case first = <-errc:
@@ -242,4 +263,36 @@ func (s *Service) worker() (*queue.Worker, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// Timeouts of the service's HTTP servers. Webhook senders and dashboard
+// users send small requests and read small answers: a client that takes
+// longer is slow on purpose (slowloris) or broken, and would otherwise
+// hold a connection and a goroutine for as long as it likes.
+const (
+	// readHeaderTimeout bounds reading a request's headers.
+	readHeaderTimeout = 10 * time.Second
+	// readTimeout bounds reading a whole request, body included (a webhook
+	// body is at most 1 MiB).
+	readTimeout = 30 * time.Second
+	// writeTimeout bounds a request from the end of its headers to the end
+	// of its answer: a /metrics scrape or a page reads the database first.
+	writeTimeout = 60 * time.Second
+	// idleTimeout bounds how long a kept-alive connection waits for its
+	// next request.
+	idleTimeout = 2 * time.Minute
+	// maxHeaderBytes caps a request's headers.
+	maxHeaderBytes = 64 << 10
+)
+
+// newHTTPServer returns a server of h with the timeouts above.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
 }

@@ -74,11 +74,28 @@ func (v *validator) secret(path, envName string, required bool) string {
 		return ""
 	}
 	if !ok || val == "" {
+		if !envVarName(envName) {
+			// Not a usual name: perhaps the secret itself was written
+			// here, so it is not repeated.
+			v.addf(path, "names an environment variable that is not set, and the name is not of letters, digits and '_': if it is the secret itself, move it into a variable and name the variable here")
+			return ""
+		}
 		v.addf(path, "environment variable %s is not set", envName)
 		return ""
 	}
 	v.loaded.Secrets[envName] = val
 	return val
+}
+
+// envVarName reports whether s is a portable environment variable name:
+// letters, digits and underscores, not starting with a digit.
+func envVarName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func oneOf(s string, allowed ...string) bool { return slices.Contains(allowed, s) }

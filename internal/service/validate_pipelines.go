@@ -2,15 +2,18 @@ package service
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/zohokit/zohokit/authority"
 	"github.com/zohokit/zohokit/conflict"
 	"github.com/zohokit/zohokit/store"
 	"github.com/zohokit/zohokit/sync"
 	"github.com/zohokit/zohokit/transform"
+	"github.com/zohokit/zohokit/webhook"
 )
 
 // PipelineSpec is a validated pipeline, everything resolved but its
@@ -303,12 +306,22 @@ func (v *validator) policy(p string, pc *PolicyConfig) func(conflict.ReviewRecor
 func (v *validator) webhooks(pipes map[string]*PipelineSpec) {
 	c := &v.loaded.Config.Webhooks
 	paths := map[string]string{}
+	webhookNames := map[string]string{}
 	mount := func(p, name, path string) {
+		// The name keys the receiver's jobs, routes and counts: two
+		// receivers of one name would deduplicate each other's events.
+		if prev, dup := webhookNames[name]; dup && name != "" {
+			v.addf(p+".name", "duplicate webhook name %q (also %s)", name, prev)
+		}
+		webhookNames[name] = p
 		if path == "" {
 			path = "/webhooks/" + name
 		}
-		if !strings.HasPrefix(path, "/") {
+		switch {
+		case !strings.HasPrefix(path, "/"):
 			v.addf(p+".path", "%q must start with /", path)
+		case !plainPath(path):
+			v.addf(p+".path", "%q is not a plain path: it must not be \"/\" nor hold empty or dot segments, '{', '}', '?', '#', '%%' or spaces", path)
 		}
 		if prev, dup := paths[path]; dup {
 			v.addf(p+".path", "%q is already the path of %s", path, prev)
@@ -340,9 +353,9 @@ func (v *validator) webhooks(pipes map[string]*PipelineSpec) {
 			v.addf(p+".name", "is required")
 		}
 		mount(p, w.Name, w.Path)
-		v.secret(p+".token_env", w.TokenEnv, false)
+		v.crmToken(p+".token_env", w.TokenEnv, v.secret(p+".token_env", w.TokenEnv, false))
 		for ch, env := range w.ChannelTokensEnv {
-			v.secret(p+".channel_tokens_env."+ch, env, true)
+			v.crmToken(p+".channel_tokens_env."+ch, env, v.secret(p+".channel_tokens_env."+ch, env, true))
 		}
 		if (w.SecretParam == "") != (w.SecretEnv == "") {
 			v.addf(p+".secret_param", "set secret_param and secret_env together")
@@ -387,9 +400,13 @@ func (v *validator) webhooks(pipes map[string]*PipelineSpec) {
 			v.addf(p+".name", "is required")
 		}
 		mount(p, w.Name, w.Path)
-		v.secret(p+".secret_env", w.SecretEnv, true)
+		secret := v.secret(p+".secret_env", w.SecretEnv, true)
 		switch w.Scheme {
-		case "standard", "github", "xero":
+		case "standard":
+			if _, err := webhook.NewStandardVerifier(secret, nil); secret != "" && err != nil {
+				v.addf(p+".secret_env", "the secret in %s is not a Standard Webhooks secret (whsec_ and base64)", w.SecretEnv)
+			}
+		case "github", "xero":
 		case "hmac":
 			if w.Header == "" {
 				v.addf(p+".header", "is required for scheme hmac")
@@ -405,4 +422,27 @@ func (v *validator) webhooks(pipes map[string]*PipelineSpec) {
 		}
 		checkSide(p, w.Pipeline, w.Side)
 	}
+}
+
+// maxCRMToken is the longest channel token Zoho takes.
+const maxCRMToken = 50
+
+// crmToken checks the length of a CRM channel token read from envName.
+func (v *validator) crmToken(path, envName, token string) {
+	if len(token) > maxCRMToken {
+		v.addf(path, "the token in %s is %d characters; Zoho takes at most %d", envName, len(token), maxCRMToken)
+	}
+}
+
+// plainPath reports whether p is a path the service's mux takes as it is:
+// absolute, clean (a trailing slash aside), not the root (which would take
+// every POST), and without pattern syntax ({}), '?', '#', '%', spaces or
+// control characters.
+func plainPath(p string) bool {
+	if p == "/" || !strings.HasPrefix(p, "/") ||
+		strings.ContainsAny(p, "{}?#%") || strings.ContainsFunc(p, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return false
+	}
+	trimmed := strings.TrimSuffix(p, "/")
+	return path.Clean(trimmed) == trimmed
 }

@@ -51,18 +51,27 @@ func (s *Service) mux(withDashboard bool) (*http.ServeMux, error) {
 		}
 		mux.Handle("POST "+s.webhookPath(wc.Name), rc)
 	}
+	base := s.loaded.Config.Dashboard.BasePath
 	if withDashboard {
-		base := s.loaded.Config.Dashboard.BasePath
 		mux.Handle(base+"/", s.dashboard)
-		if base != "" {
-			mux.Handle("/healthz", s.dashboard)
-			mux.Handle("/readyz", s.dashboard)
+	}
+	if !withDashboard || base != "" {
+		// The dashboard serves its health endpoints under its base path;
+		// orchestrators probe them at the root of the service listener.
+		for _, path := range []string{"/healthz", "/readyz"} {
+			mux.Handle("GET "+path, s.dashboardAt(base+path))
 		}
-	} else {
-		mux.Handle("/healthz", s.dashboard)
-		mux.Handle("/readyz", s.dashboard)
 	}
 	return mux, nil
+}
+
+// dashboardAt serves requests with the dashboard's handler for path.
+func (s *Service) dashboardAt(path string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = path, ""
+		s.dashboard.ServeHTTP(w, r2)
+	})
 }
 
 func (s *Service) verifier(wc SignedWebhookConfig) (webhook.Verifier, error) {

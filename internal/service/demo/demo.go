@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -196,16 +197,29 @@ type templateData struct {
 	Addr, Dir, FakeURL, ClientID, BooksOrg string
 }
 
+// render fills in the configuration. Every value goes inside a
+// double-quoted YAML string, so it is escaped for one: a Windows path's
+// backslashes would otherwise be read as escapes.
 func render(d templateData) ([]byte, error) {
 	t, err := template.New("demo.yaml").Option("missingkey=error").Parse(configTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("demo: config template: %w", err)
+	}
+	for _, v := range []*string{&d.Addr, &d.Dir, &d.FakeURL, &d.ClientID, &d.BooksOrg} {
+		*v = quotedYAML(*v)
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("demo: config template: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// quotedYAML escapes s for the inside of a double-quoted YAML string,
+// whose escapes are JSON's.
+func quotedYAML(s string) string {
+	b, _ := json.Marshal(s) // a string always encodes
+	return string(b[1 : len(b)-1])
 }
 
 // Config returns the demo's configuration as the service reads it, with
