@@ -80,7 +80,7 @@ func (r *run) applyResolutions(ctx context.Context) error {
 			pr.reviewIDs[c.Field] = it.ID
 			pr.all = append(pr.all, it.ID)
 		}
-		before := r.t.counts.Failed
+		before := r.applied
 		for start := 0; start < len(order); start += p.cfg.BatchSize {
 			ids := order[start:min(start+p.cfg.BatchSize, len(order))]
 			recs, err := p.cfg.Left.Reader.Get(ctx, p.leftDT, ids)
@@ -112,9 +112,10 @@ func (r *run) applyResolutions(ctx context.Context) error {
 				}
 			}
 		}
-		// A plan sees the same page again; a page that applied nothing would
-		// come back unchanged.
-		if r.dry || len(items) < reviewPage || r.t.counts.Failed-before >= len(order) {
+		// A plan sees the same page again, and so would a page that applied
+		// nothing: its reviews stay resolved (their pairs failed, or are
+		// filtered out now) until a later run.
+		if r.dry || len(items) < reviewPage || r.applied == before {
 			return nil
 		}
 	}
@@ -211,10 +212,15 @@ func (r *run) bidiBatch(ctx context.Context, in store.Side, changes []Change, re
 			r.leave(&br, in, rec.ID, OutcomeSkipped, "its pair failed earlier in this run")
 			continue
 		}
-		if r.dry {
+		failures := len(br.failures)
+		r.classify(ctx, in, it, &br)
+		// A plan passes over a pair once, as a run does when it writes the
+		// pair or fails it. A record left alone (an echo, unchanged,
+		// filtered out) does not count: a run goes on to merge its pair when
+		// the other side's change is read.
+		if r.dry && (it.kind != pairNone || len(br.failures) > failures) {
 			r.planned[it.key] = true
 		}
-		r.classify(ctx, in, it, &br)
 		if it.kind == pairMerge {
 			fetch = append(fetch, linkID(it.link, out))
 		}
@@ -261,6 +267,9 @@ func (r *run) bidiBatch(ctx context.Context, in store.Side, changes []Change, re
 		var err error
 		results[k], err = r.write(ctx, side, ops[k], sources[k])
 		batchErr = cmpErr(batchErr, err)
+		if err := r.refuseLinkedCreates(ctx, side, ops[k], sources[k], results[k]); err != nil {
+			return err
+		}
 	}
 	for i := range items {
 		if err := r.record(in, &items[i], ops, sources, results, batchErr, &br); err != nil {

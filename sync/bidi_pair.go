@@ -50,7 +50,11 @@ func (r *run) deletePair(it *pairItem, target store.Side, targetID string, add f
 	tomb := *it.link
 	tomb.Deleted = true
 	br.links = append(br.links, tomb)
-	r.leave(br, other(target), it.rec.ID, OutcomeSkipped, why+"; delete policy ignore")
+	read := other(target) // the record read is the deleted one, on the other side
+	if it.kind == pairGone {
+		read = target // the record read is the one whose counterpart is gone
+	}
+	r.leave(br, read, it.rec.ID, OutcomeSkipped, why+"; delete policy ignore")
 	if it.res != nil {
 		br.applied = append(br.applied, it.res.all...)
 	}

@@ -2,6 +2,8 @@ package sync_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -375,4 +377,136 @@ func TestBidiUndecidedConflictIsHeldAndWarned(t *testing.T) {
 	require.Len(t, rep.Warnings, 1)
 	require.Zero(t, b.writes(), "held on both sides")
 	b.requireQuiet(t, p)
+}
+
+// resolvedPages is a store that counts the pages of resolved reviews a run
+// reads, and fails past a bound so that a run that reads the same page
+// again and again ends.
+type resolvedPages struct {
+	store.Store
+	pages int
+}
+
+func (s *resolvedPages) Reviews(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error) {
+	s.pages++
+	if s.pages > 5 {
+		return nil, errors.New("test: the run reads the same resolved reviews over and over")
+	}
+	return s.Store.Reviews(ctx, f)
+}
+
+// Resolved reviews that a run cannot apply yet (their records are filtered
+// out now) stay resolved; a full page of them must not keep the run
+// reading that page forever.
+func TestBidiResolvedReviewsItCannotApplyEndTheRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	cfg := b.config(sync.Bidirectional)
+	cfg.BatchSize = 100
+	cfg.NewResolver = func(reviews conflict.ReviewRecorder) (conflict.Resolver, error) {
+		return conflict.NewManualReview(reviews)
+	}
+	p := b.pipeline(t, cfg)
+	const n = 500 // a full page of resolved reviews
+	var ids []string
+	for i := range n {
+		ids = append(ids, b.left.Put(dt, "", contact(fmt.Sprint("C", i), fmt.Sprint(i, "@example.com"), "Oslo")).ID)
+	}
+	run(t, p)
+	b.tick()
+	links, err := b.store.Links(ctx, p.Name(), store.Left, ids)
+	require.NoError(t, err)
+	for _, id := range ids {
+		update(t, b.left, id, map[string]any{"City": "Lyon"})
+		update(t, b.right, links[id].RightID, map[string]any{"address": map[string]any{"city": "Rome"}})
+	}
+	rep := run(t, p)
+	require.Equal(t, n, rep.Counts.Conflicted)
+	reviews, err := b.store.Reviews(ctx, store.ReviewFilter{Pipeline: p.Name(), Limit: n})
+	require.NoError(t, err)
+	require.Len(t, reviews, n)
+	for _, rv := range reviews {
+		require.NoError(t, b.store.Resolve(ctx, conflict.Resolution{ReviewID: rv.ID, Action: conflict.TakeLeft}))
+	}
+
+	// The records leave the pipeline's scope before the next run.
+	counting := &resolvedPages{Store: b.store}
+	cfg.Store = counting
+	cfg.Filter = func(sync.Record) bool { return false }
+	filtered := b.pipeline(t, cfg)
+	rep = run(t, filtered)
+	require.Zero(t, rep.Counts.Updated)
+	require.Equal(t, 1, counting.pages, "a page that applied nothing is not read again")
+}
+
+// An edit whose counterpart was deleted meanwhile, with deletes ignored: the
+// record left alone is reported on the side it was read on, with its ID.
+func TestBidiEditOfAPairWhoseCounterpartIsGoneIsReportedOnItsSide(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var skipped []sync.RecordEvent
+	cfg := b.config(sync.Bidirectional)
+	cfg.Resolver = mustLatest(t)
+	cfg.Observer = sync.ObserverFuncs{OnRecord: func(e sync.RecordEvent) {
+		if e.Outcome == sync.OutcomeSkipped {
+			skipped = append(skipped, e)
+		}
+	}}
+	p := b.pipeline(t, cfg)
+	l, r := b.pair(t, p, contact("Ana", "ana@example.com", "Paris"))
+	require.NoError(t, b.right.Delete(dt, r))
+	update(t, b.left, l, map[string]any{"City": "Lyon"})
+
+	plan, err := p.Plan(context.Background())
+	require.NoError(t, err)
+	require.Contains(t, plan.Skipped, sync.PlannedSkip{Side: store.Left, ID: l, Outcome: sync.OutcomeSkipped,
+		Reason: "its counterpart was deleted on the right side; delete policy ignore"})
+	skipped = nil
+	run(t, p)
+	require.NotEmpty(t, skipped)
+	require.Equal(t, sync.RecordEvent{Pipeline: p.Name(), Side: store.Left, Outcome: sync.OutcomeSkipped, ID: l}, skipped[0])
+}
+
+// webhookSink delivers the system's "record created" webhook as a Push as
+// soon as the sync creates a record there, before the run's checkpoint.
+type webhookSink struct {
+	*synctest.Adapter
+	side store.Side
+	p    **sync.Pipeline
+}
+
+func (s webhookSink) Write(ctx context.Context, dataType string, ops []sync.Op) ([]sync.Result, error) {
+	res, err := s.Adapter.Write(ctx, dataType, ops)
+	for i, op := range ops {
+		if err == nil && op.Kind == sync.OpCreate && res[i].Err == nil {
+			if _, err := (*s.p).Push(ctx, sync.Event{Side: s.side, ID: res[i].ID}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, err
+}
+
+// A push that pairs the record a run just created before the run's
+// checkpoint (a webhook racing the run) leaves that record paired: the run's
+// own pair fails alone, rather than every run failing on its checkpoint
+// from then on.
+func TestBidiPushRacingARunsCreateDoesNotStopThePipeline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ana := b.left.Put(dt, "", contact("Ana", "ana@example.com", "Paris"))
+	var p *sync.Pipeline
+	cfg := b.config(sync.Bidirectional)
+	cfg.Resolver = mustLatest(t)
+	cfg.Right.Sink = webhookSink{Adapter: b.right, side: store.Right, p: &p}
+	p = b.pipeline(t, cfg)
+
+	rep := run(t, p)
+	require.Equal(t, 1, rep.Counts.Failed)
+	require.Equal(t, ana.ID, rep.Failures[0].SourceID)
+	require.ErrorIs(t, rep.Failures[0].Err, store.ErrConflictingLink)
+	b.tick()
+	rep = run(t, p)
+	require.NotEqual(t, store.RunFailed, rep.Status)
 }

@@ -88,10 +88,11 @@ func PushJob(pipeline string, ev Event, opts *queue.JobOptions) (queue.Job, erro
 // the given pipelines (call it once per Worker, before Worker.Run). A job
 // of an unknown pipeline is dead at once.
 //
-// A handler re-reads the record (a push job may carry it) and syncs it as
-// Push does. A retryable failure fails the attempt (the Worker's backoff
-// applies, then the job is dead after its last attempt); any other failure
-// makes the job dead at once, for a person to fix the data and requeue it.
+// A handler re-reads the record (a push job may carry it, for its first
+// attempt only) and syncs it as Push does. A retryable failure fails the
+// attempt (the Worker's backoff applies, then the job is dead after its last
+// attempt); any other failure makes the job dead at once, for a person to
+// fix the data and requeue it.
 func RegisterJobs(w *queue.Worker, pipelines ...*Pipeline) error {
 	if w == nil {
 		return errors.New("sync: RegisterJobs: worker is nil")
@@ -116,8 +117,17 @@ func RegisterJobs(w *queue.Worker, pipelines ...*Pipeline) error {
 			if !ok {
 				return queue.GiveUp(fmt.Errorf("sync: %s job for unknown pipeline %q", j.Kind, args.Pipeline))
 			}
-			if reRead {
-				args.Record = nil
+			// A carried record is the version the event delivered: only the
+			// job's first attempt may use it. A retry (or a requeued dead
+			// job) re-reads the record, which may have changed since, when
+			// the side has a Reader to read it with.
+			retry := j.Attempt > 1 || j.LastError != ""
+			side := args.Side
+			if side == "" {
+				side = store.Left
+			}
+			if reRead || (retry && args.Record != nil && p.side(side).Reader != nil) {
+				args.ID, args.Record = args.id(), nil
 			}
 			return p.handleJob(ctx, args.Event)
 		}

@@ -98,6 +98,9 @@ func (r *run) oneWayBatch(ctx context.Context, side store.Side, changes []Change
 	}
 
 	results, batchErr := r.write(ctx, store.Right, ops, sources)
+	if err := r.refuseLinkedCreates(ctx, store.Right, ops, sources, results); err != nil {
+		return err
+	}
 	for i := range items {
 		it := &items[i]
 		if it.op < 0 {
@@ -160,7 +163,7 @@ func (r *run) prepareOneWay(ctx context.Context, it *owItem, br *batchResult, ad
 	case it.link.RightHash == hash:
 		r.leave(br, store.Left, it.rec.ID, OutcomeUnchanged, "unchanged since last written")
 	default:
-		fields := r.changedFields(ctx, mapped, it.link.Base)
+		fields := r.changedFields(ctx, mapped, it.link.Base, it.link.RightHash)
 		if len(fields) == 0 {
 			// Same values as last synced (the hash came from elsewhere):
 			// nothing to write; refresh the link so the hash matches.
@@ -179,8 +182,10 @@ func (r *run) prepareOneWay(ctx context.Context, it *owItem, br *batchResult, ad
 
 // changedFields returns the mapped fields that differ from the mapping of
 // the last synced source values (the link's base); all of them when the
-// base cannot be mapped.
-func (r *run) changedFields(ctx context.Context, mapped map[string]any, base []byte) map[string]any {
+// base cannot be mapped, or when its mapping is not what was written (its
+// hash is not the link's: the mapping, or a look-up it makes, changed since),
+// so that no target field is left as an older mapping wrote it.
+func (r *run) changedFields(ctx context.Context, mapped map[string]any, base []byte, written string) map[string]any {
 	p := r.p
 	prev, err := decodeBase(base)
 	if err != nil || len(prev) == 0 {
@@ -192,6 +197,9 @@ func (r *run) changedFields(ctx context.Context, mapped map[string]any, base []b
 	}
 	prevMapped, err := p.fwd.Apply(ctx, rec)
 	if err != nil {
+		return mapped
+	}
+	if h, err := transform.Hash(prevMapped); err != nil || h != written {
 		return mapped
 	}
 	diff, err := p.targets.diff(mapped, prevMapped)

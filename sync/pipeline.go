@@ -297,8 +297,17 @@ func New(cfg Config) (*Pipeline, error) {
 	if err == nil {
 		p.targets, err = newFieldSet(p.fwd.TargetPaths())
 	}
-	if err != nil {
-		return nil, &ConfigError{Pipeline: cfg.Name, Problems: []string{"Mapping: " + err.Error()}}
+	switch {
+	case err != nil:
+		problems = append(problems, "Mapping: "+err.Error())
+	case len(p.targets.names) == 0:
+		// Every record would be written as an empty one.
+		problems = append(problems, "Mapping: maps no field (it has no rule that writes a target field)")
+	case p.inv != nil && len(p.fields.names) == 0:
+		problems = append(problems, "Mapping: its inverse maps no field back (every rule is one_way): nothing would flow from right to left; use a one-way pipeline")
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Pipeline: cfg.Name, Problems: problems}
 	}
 	p.leftDT = cmpOr(cfg.Left.DataType, cfg.DataType)
 	p.rightDT = cmpOr(cfg.Right.DataType, cfg.DataType)

@@ -37,6 +37,10 @@ func TestNewChecksTheStrategysNeeds(t *testing.T) {
 		transform.Const("source", "crm"),
 	}, nil)
 	require.NoError(t, err)
+	empty, err := transform.New("empty", nil, nil)
+	require.NoError(t, err)
+	oneWay, err := transform.New("one-way", []transform.Rule{transform.Field("Name", "name").OneWay()}, nil)
+	require.NoError(t, err)
 
 	cases := []struct {
 		name   string
@@ -69,6 +73,10 @@ func TestNewChecksTheStrategysNeeds(t *testing.T) {
 			[]string{"Deletes.RightFlag: required", "Deletes.LeftFlag: required"}},
 		{"two names for the systems", func(c *sync.Config) { c.Right.System = "CRM" },
 			[]string{`Left.System and Right.System are both "CRM"`}},
+		{"a mapping that maps nothing", func(c *sync.Config) { c.Strategy, c.Resolver, c.Mapping = sync.Pull, nil, empty },
+			[]string{"Mapping: maps no field"}},
+		{"bidirectional needs a mapping back", func(c *sync.Config) { c.Mapping = oneWay },
+			[]string{"Mapping: its inverse maps no field back"}},
 		{"same database needs SQL store and queue", func(c *sync.Config) { c.SameDatabase = true },
 			[]string{"SameDatabase: the Store does not implement store.TxCommitter", "SameDatabase: the Queue is nil"}},
 	}

@@ -145,3 +145,22 @@ func TestPlanBidiMatchesRunAndRecordsNoReview(t *testing.T) {
 		contact("Ed", "ed@example.com", "Bern"),
 	})
 }
+
+// A left record read again and left alone (an echo: the cursor's instant is
+// read again on every pass) must not hide its pair's change on the right
+// side from the plan: the run writes that change, so the plan lists it.
+func TestPlanBidiRightChangeOfAnEchoedPair(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.bidi(t, mustLatest(t))
+	l, r := b.pair(t, p, contact("Ana", "ana@example.com", "Paris"))
+	update(t, b.right, r, map[string]any{"phone": "+33 6"})
+
+	plan, err := p.Plan(context.Background())
+	require.NoError(t, err)
+	b.resetCalls()
+	rep := run(t, p)
+	require.Equal(t, []sync.Op{{Kind: sync.OpUpdate, ID: l, Fields: map[string]any{"Phone": "+33 6"}}}, b.left.WrittenOps())
+	require.Equal(t, b.left.WrittenOps(), opsOn(plan, store.Left), "the plan lists the run's write")
+	require.Equal(t, rep.Counts.Updated, plan.Counts.Updated)
+}

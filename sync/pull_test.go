@@ -16,6 +16,7 @@ import (
 	"github.com/zohokit/zohokit/store"
 	"github.com/zohokit/zohokit/sync"
 	"github.com/zohokit/zohokit/sync/synctest"
+	"github.com/zohokit/zohokit/transform"
 )
 
 func TestPullBackfillThenIncremental(t *testing.T) {
@@ -401,4 +402,89 @@ func drain(t *testing.T, q queue.Queue, now func() time.Time, pipelines ...*sync
 	}
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// When the mapping changes (a picklist value is renamed in the target), the
+// next write of a record carries the field the new mapping maps
+// differently, even though its source value did not change: the target
+// must end as the current mapping says.
+func TestPullWritesWhatAChangedMappingMapsDifferently(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mapping := func(won string) *transform.Mapping {
+		m, err := transform.New("deals", []transform.Rule{
+			transform.Field("Name", "name"),
+			transform.Field("Stage", "stage", transform.Picklist(map[string]string{"Won": won, "Lost": "lost"})),
+		}, nil)
+		require.NoError(t, err)
+		return m
+	}
+	deal := b.left.Put(dt, "", map[string]any{"Name": "Big deal", "Stage": "Won"})
+	cfg := b.config(sync.Pull)
+	cfg.Mapping = mapping("won")
+	run(t, b.pipeline(t, cfg))
+	synctest.AssertRecords(t, b.right, dt, []map[string]any{{"name": "Big deal", "stage": "won"}})
+
+	// The ERP renames its stage; the pipeline is redeployed with the new
+	// mapping, and the deal is edited.
+	cfg.Mapping = mapping("closed-won")
+	p := b.pipeline(t, cfg)
+	b.tick()
+	update(t, b.left, deal.ID, map[string]any{"Name": "Bigger deal"})
+	run(t, p)
+	synctest.AssertRecords(t, b.right, dt, []map[string]any{{"name": "Bigger deal", "stage": "closed-won"}})
+	synctest.RequireConverged(t, b.left, dt, b.right, dt, cfg.Mapping)
+}
+
+// emailUpsert is a target that upserts customers on their email: a create
+// of an email it holds already updates that customer instead.
+type emailUpsert struct{ *synctest.Adapter }
+
+func (s emailUpsert) Write(ctx context.Context, dataType string, ops []sync.Op) ([]sync.Result, error) {
+	var out []sync.Result
+	for _, op := range ops {
+		for _, r := range s.Records(dataType) {
+			if op.Kind == sync.OpCreate && r.Fields["email"] == op.Fields["email"] {
+				op = sync.Op{Kind: sync.OpUpdate, ID: r.ID, Fields: op.Fields}
+			}
+		}
+		res, err := s.Adapter.Write(ctx, dataType, []sync.Op{op})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res...)
+	}
+	return out, nil
+}
+
+// A target that answers a create with a record synced before (it merged
+// the two) fails that record alone: linking it would fail the whole
+// checkpoint, and every run after it.
+func TestPullCreateAnsweredWithALinkedRecordFailsAlone(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ana := b.left.Put(dt, "", contact("Ana", "ana@example.com", "Paris"))
+	b.tick()
+	cfg := b.config(sync.Pull)
+	cfg.Right.Sink = emailUpsert{b.right}
+	p := b.pipeline(t, cfg)
+	run(t, p)
+	b.tick()
+	twin := b.left.Put(dt, "", contact("Ana twin", "ana@example.com", "Paris"))
+	b.left.Put(dt, "", contact("Bob", "bob@example.com", "Rome"))
+	b.left.Put(dt, "", contact("Bo", "bob@example.com", "Rome")) // the same merge within one batch
+
+	rep := run(t, p)
+	require.Equal(t, store.RunPartial, rep.Status)
+	require.Equal(t, 2, rep.Counts.Failed)
+	require.Equal(t, twin.ID, rep.Failures[0].SourceID)
+	require.ErrorIs(t, rep.Failures[0].Err, store.ErrConflictingLink)
+	require.Contains(t, rep.Failures[0].Reason, ana.ID)
+	links, err := b.store.Links(context.Background(), p.Name(), store.Left, []string{ana.ID})
+	require.NoError(t, err)
+	require.Equal(t, b.right.Records(dt)[0].ID, links[ana.ID].RightID, "the first pair keeps its link")
+	require.Equal(t, 2, b.right.Len(dt))
+
+	rep = run(t, p)
+	require.Equal(t, store.RunPartial, rep.Status, "the next run is not stopped either")
 }

@@ -247,3 +247,31 @@ func TestJobRegistrationAndPayloads(t *testing.T) {
 	require.Equal(t, 1, dead[0].Attempt)
 	require.Contains(t, dead[0].LastError, `unknown pipeline "nope"`)
 }
+
+// A push job may carry the record as the webhook delivered it; its first
+// attempt uses it, but a retry re-reads the record (Event.Record: "Retries
+// always re-read it"), so an attempt that comes after the record changed
+// again never writes the old version over the new one.
+func TestPushJobRetryReReadsACarriedRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	q, err := queue.NewMemory(&queue.MemoryOptions{Now: b.clock.Now})
+	require.NoError(t, err)
+	deal := b.left.Put(dt, "", contact("Ana", "ana@example.com", "Paris"))
+	b.right.Inject(synctest.Fault{Op: sync.OpCreate, Times: 1}) // the first attempt meets a 503
+	cfg := b.config(sync.Push)
+	cfg.Queue = q
+	p := b.pipeline(t, cfg)
+
+	j, err := sync.PushJob(p.Name(), sync.Event{Record: &deal}, nil)
+	require.NoError(t, err)
+	_, err = q.Enqueue(ctx, j)
+	require.NoError(t, err)
+	b.tick()
+	update(t, b.left, deal.ID, map[string]any{"City": "Lyon"}) // before the retry
+
+	drain(t, q, b.clock.Now, p)
+	require.Equal(t, 1, b.right.Calls().Failed, "the first attempt failed")
+	synctest.AssertRecords(t, b.right, dt, []map[string]any{customer("Ana", "ana@example.com", "Lyon")})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/zohokit/zohokit/conflict"
 	"github.com/zohokit/zohokit/queue"
@@ -49,6 +50,7 @@ type run struct {
 	frozen   map[store.Side]bool   // a record failed unparked: the side's cursor stays before it
 	failed   map[string]bool       // bidirectional: pairs that failed in this pass (by pair key)
 	planned  map[string]bool       // bidirectional plans: pairs planned already (by pair key)
+	applied  int                   // reviews marked applied by the checkpoints committed
 }
 
 func (p *Pipeline) newRun(dry bool, m mode) *run {
@@ -86,6 +88,7 @@ func (p *Pipeline) Run(ctx context.Context) (Report, error) {
 	}
 	defer p.running.Store(false)
 	st := p.cfg.Store
+	acquired := p.clock.Now()
 	ok, err := st.AcquireLease(ctx, p.leaseName(), p.owner, p.cfg.LeaseTTL)
 	if err != nil {
 		return Report{}, fmt.Errorf("sync: pipeline %q: acquire lease: %w", p.cfg.Name, err)
@@ -94,7 +97,7 @@ func (p *Pipeline) Run(ctx context.Context) (Report, error) {
 		return Report{}, fmt.Errorf("pipeline %q: %w", p.cfg.Name, ErrBusy)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
-	stopRenew := p.renewLease(runCtx, cancel)
+	stopRenew := p.renewLease(runCtx, cancel, acquired)
 	defer func() {
 		stopRenew()
 		cancel(nil)
@@ -137,15 +140,18 @@ func (p *Pipeline) Run(ctx context.Context) (Report, error) {
 	return rep, err
 }
 
-// renewLease renews the run's lease every third of its TTL until the
-// returned function is called; when the lease is taken by another owner it
-// cancels the run with ErrLeaseLost.
-func (p *Pipeline) renewLease(ctx context.Context, cancel context.CancelCauseFunc) (stop func()) {
+// renewLease renews the run's lease, held since acquired, every third of
+// its TTL until the returned function is called. It cancels the run with
+// ErrLeaseLost when the lease is taken by another owner, or when renewing
+// fails until the lease would end before the next try: past its end another
+// process may hold it, and the run cannot tell.
+func (p *Pipeline) renewLease(ctx context.Context, cancel context.CancelCauseFunc, acquired time.Time) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		every := p.cfg.LeaseTTL / 3
+		held := acquired // the lease lasts until held+TTL at least
 		for {
 			t := p.clock.NewTimer(every)
 			select {
@@ -157,14 +163,21 @@ func (p *Pipeline) renewLease(ctx context.Context, cancel context.CancelCauseFun
 				return
 			case <-t.C():
 			}
+			at := p.clock.Now()
 			ok, err := p.cfg.Store.AcquireLease(ctx, p.leaseName(), p.owner, p.cfg.LeaseTTL)
 			switch {
-			case err != nil:
+			case err != nil && p.clock.Now().Add(every).Before(held.Add(p.cfg.LeaseTTL)):
 				p.log.Warn("sync: renew lease", "err", err)
+			case err != nil:
+				p.log.Error("sync: cannot renew the lease before it ends; stopping the run", "err", err)
+				cancel(fmt.Errorf("%w: renewing it failed until it was about to end: %w", ErrLeaseLost, err))
+				return
 			case !ok:
 				p.log.Error("sync: lease lost; stopping the run")
 				cancel(ErrLeaseLost)
 				return
+			default:
+				held = at
 			}
 		}
 	}()
@@ -293,6 +306,53 @@ func (r *run) write(ctx context.Context, side store.Side, ops []Op, sources []st
 	return failAll(ops, err), err
 }
 
+// refuseLinkedCreates fails the creates among ops whose new ID on side is
+// paired already with another record than the one the create came from (a
+// target that merged the new record into one synced before), or that an
+// earlier create of the batch returned too. Their links would make the
+// batch's checkpoint fail (store.ErrConflictingLink), and every run's after
+// it, or replace another pair's link: each such record fails alone instead.
+// sources[i] is the ID of the record, on the other side, that op i came from.
+func (r *run) refuseLinkedCreates(ctx context.Context, side store.Side, ops []Op, sources []string, results []Result) error {
+	if r.dry {
+		return nil
+	}
+	byID := map[string][]int{}
+	var ids []string
+	for i, op := range ops {
+		if op.Kind != OpCreate || results[i].Err != nil {
+			continue
+		}
+		id := results[i].ID
+		if _, ok := byID[id]; !ok {
+			ids = append(ids, id)
+		}
+		byID[id] = append(byID[id], i)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	held, err := r.p.cfg.Store.Links(ctx, r.p.cfg.Name, side, ids)
+	if err != nil {
+		return fmt.Errorf("read links: %w", err)
+	}
+	for _, id := range ids {
+		for n, i := range byID[id] {
+			holder := ""
+			if l, ok := held[id]; ok && linkID(&l, other(side)) != sources[i] {
+				holder = linkID(&l, other(side))
+			} else if n > 0 {
+				holder = sources[byID[id][0]]
+			}
+			if holder != "" {
+				results[i].Err = fmt.Errorf("%w: the create returned the %s record %s, which is paired with the %s record %s already: two records were synced to one (a target that merges records, or a create whose checkpoint was lost)",
+					store.ErrConflictingLink, side, id, other(side), holder)
+			}
+		}
+	}
+	return nil
+}
+
 // checkResults turns a create without an ID into a failure.
 func checkResults(ops []Op, results []Result) []Result {
 	for i, op := range ops {
@@ -416,6 +476,7 @@ func (r *run) finish(ctx context.Context, side store.Side, changes []Change, br 
 		if err != nil {
 			return fmt.Errorf("commit checkpoint: %w", err)
 		}
+		r.applied += len(cp.AppliedReviews)
 	}
 	if c, ok := cp.Cursors[side]; ok {
 		r.stored[side] = Cursor(c)

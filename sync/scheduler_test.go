@@ -212,6 +212,58 @@ func TestRunLeases(t *testing.T) {
 	})
 }
 
+// unreachableLease is a store whose lease renewals fail (the database is
+// unreachable) once down is set.
+type unreachableLease struct {
+	store.Store
+	down atomic.Bool
+}
+
+func (s *unreachableLease) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errors.New("injected: the database is unreachable")
+	}
+	return s.Store.AcquireLease(ctx, name, owner, ttl)
+}
+
+// A run that cannot renew its lease must stop before the lease ends, when
+// another replica may take it: it cannot tell that nobody did.
+func TestRunStopsWhenItCannotRenewItsLease(t *testing.T) {
+	t.Parallel()
+	bubble.Test(t, func(t *testing.T) {
+		b := setup(t)
+		b.left.Put(dt, "", contact("Ana", "ana@example.com", "Paris"))
+		st := &unreachableLease{Store: b.store}
+		g := &gate{Source: b.left, release: make(chan struct{})}
+		cfg := b.config(sync.Pull)
+		cfg.Store, cfg.Left.Source, cfg.LeaseTTL = st, g, 30*time.Second
+		p := b.pipeline(t, cfg)
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.Run(t.Context())
+			done <- err
+		}()
+		bubble.Wait()
+		b.clock.Advance(10 * time.Second) // renewed: the lease ends at 40s
+		bubble.Wait()
+		st.down.Store(true)
+		b.clock.Advance(10 * time.Second) // 20s: renewing fails; the lease still holds
+		bubble.Wait()
+		require.Empty(t, done, "one failed renewal does not stop the run")
+		b.clock.Advance(10 * time.Second) // 30s: the lease ends before the next renewal
+		bubble.Wait()
+		select {
+		case err := <-done:
+			require.ErrorIs(t, err, sync.ErrLeaseLost)
+		default:
+			g.release <- struct{}{}
+			<-done
+			t.Fatal("the run went on although its lease could not be renewed before it ended")
+		}
+		require.Zero(t, b.right.Len(dt))
+	})
+}
+
 func TestNewSchedulerValidates(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
