@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +62,7 @@ type Service struct {
 	pipelines []*sync.Pipeline
 	byName    map[string]*sync.Pipeline
 	dashboard *ops.Dashboard
+	owner     string // this replica's name in leases
 	secrets   []string
 	closers   []func() error // in reverse order of opening
 }
@@ -72,7 +75,7 @@ func Build(ctx context.Context, l *Loaded, opts *BuildOptions) (_ *Service, err 
 		opts = &BuildOptions{}
 	}
 	s := &Service{loaded: l, opts: *opts, log: opts.Logger, clients: map[string]*zoho.Client{},
-		adapters: map[string]any{}, byName: map[string]*sync.Pipeline{}}
+		adapters: map[string]any{}, byName: map[string]*sync.Pipeline{}, owner: replicaOwner(l.Config.Service.Owner)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -463,4 +466,22 @@ func OpenQueue(ctx context.Context, l *Loaded, log *slog.Logger) (queue.Queue, f
 		return nil, nil, err
 	}
 	return s.queue, s.Close, nil
+}
+
+// replicaOwner names this process in pipeline leases: the configured name,
+// then the host name, process ID and random bits, so that replicas sharing
+// one configuration never share an owner (a store lets an owner take its
+// own lease again, which would let two replicas run one pipeline).
+func replicaOwner(configured string) string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "host"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	unique := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	if configured == "" {
+		return unique
+	}
+	return configured + "/" + unique
 }

@@ -91,7 +91,7 @@ func (s *Service) buildPipelines() error {
 			Deletes: spec.Deletes, Filter: spec.Filter,
 			Store: s.store, Queue: s.queue, SameDatabase: true, RetryAttempts: pc.RetryAttempts,
 			Authority: s.loaded.Authority, Observer: observer,
-			Logger: s.log, Owner: s.loaded.Config.Service.Owner,
+			Logger: s.log, Owner: s.owner,
 		}
 		p, err := sync.New(cfg)
 		if err != nil {

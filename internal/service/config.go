@@ -55,8 +55,11 @@ type ServiceConfig struct {
 	Listen string `yaml:"listen"`
 	// ShutdownTimeout bounds a graceful stop (a duration, "30s").
 	ShutdownTimeout string `yaml:"shutdown_timeout"`
-	// Owner names this replica in pipeline leases; empty means host name,
-	// process ID and random bits.
+	// Owner names this replica in pipeline leases and the dashboard; the
+	// host name, process ID and random bits are always appended, so that
+	// replicas sharing one configuration file never share a lease owner
+	// (a store lets an owner take its own lease again). Empty means just
+	// those.
 	Owner string `yaml:"owner"`
 }
 

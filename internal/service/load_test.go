@@ -296,3 +296,11 @@ dashboard: {insecure_no_auth: true}
 	require.NoError(t, err)
 	require.Equal(t, filepath.Join(dir, "zohokit.db"), l.Config.Database.Path)
 }
+
+func TestReplicasSharingAConfigHaveDistinctOwners(t *testing.T) {
+	t.Parallel()
+	a, b := replicaOwner("eu-west"), replicaOwner("eu-west")
+	require.NotEqual(t, a, b, "two replicas with one configuration must not share a lease owner")
+	require.True(t, strings.HasPrefix(a, "eu-west/"), a)
+	require.NotEmpty(t, replicaOwner(""))
+}
