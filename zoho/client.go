@@ -47,14 +47,18 @@ type Config struct {
 	// TokenKey(ClientID, DataCenter.Location, RefreshToken or SOID).
 	TokenKey string
 	// RefreshMargin is how long before expiry a token is refreshed; zero
-	// means 5 minutes. It is capped at half a token's lifetime.
+	// means 5 minutes. It is capped at half a token's lifetime. When that
+	// early refresh fails or the mint limit holds it back, the current
+	// token serves until it expires.
 	RefreshMargin time.Duration
 	// MintLimit and MintWindow bound the access tokens minted per refresh
 	// token: zero means Zoho's 10 per 10 minutes.
 	MintLimit  int
 	MintWindow time.Duration
 	// FailOnMintLimit makes a refresh that would exceed the mint limit fail
-	// at once with *TokenLimitError instead of waiting for a slot.
+	// at once with *TokenLimitError instead of waiting for a slot. Without
+	// it, a caller whose context would end before the slot gets the error
+	// at once, and the others wait.
 	FailOnMintLimit bool
 	// Retry is the retry policy; zero means its defaults.
 	Retry RetryPolicy

@@ -172,7 +172,7 @@ func postToken(ctx context.Context, hc *http.Client, accounts, grant string, for
 	}
 	var body tokenBody
 	if err := json.Unmarshal(bytes.TrimSpace(raw), &body); err != nil {
-		return nil, &OAuthError{Grant: grant, StatusCode: resp.StatusCode, Description: "answer is not JSON: " + excerpt(raw)}
+		return nil, &OAuthError{Grant: grant, StatusCode: resp.StatusCode, Description: "answer is not JSON: " + tokenFreeExcerpt(raw)}
 	}
 	if body.AccessToken == "" {
 		oe := &OAuthError{Grant: grant, StatusCode: resp.StatusCode, Code: body.Error, Description: body.ErrorDescription}
@@ -191,6 +191,17 @@ func postToken(ctx context.Context, hc *http.Client, accounts, grant string, for
 		scope:        body.Scope,
 		expiry:       now.Add(body.lifetime()),
 	}, nil
+}
+
+// tokenFreeExcerpt quotes a token answer that did not decode (a proxy's
+// error page, say), unless it may carry a token: a JSON answer with bytes
+// after it, or with a field of an unexpected type, still holds Zoho's
+// access_token and refresh_token, which must not reach an error string.
+func tokenFreeExcerpt(raw []byte) string {
+	if bytes.Contains(bytes.ToLower(raw), []byte("token")) {
+		return fmt.Sprintf("%d bytes, withheld as they may hold a token", len(raw))
+	}
+	return excerpt(raw)
 }
 
 // OAuthConfig bootstraps a refresh token through Zoho's authorization-code
@@ -280,14 +291,16 @@ type Grant struct {
 	Scope        string
 }
 
-// String describes the grant without its tokens.
-func (g *Grant) String() string {
+// String describes the grant without its tokens. It has a value receiver
+// so that a Grant value (in a struct, say) is printed this way too.
+func (g Grant) String() string {
 	return fmt.Sprintf("zoho.Grant{RefreshToken: %s, AccessToken: %s, Expiry: %s, APIDomain: %q, Location: %q}",
 		redacted(g.RefreshToken), redacted(g.AccessToken), g.Expiry.Format(time.RFC3339), g.APIDomain, g.DataCenter.Location)
 }
 
-// LogValue describes the grant to slog without its tokens.
-func (g *Grant) LogValue() slog.Value {
+// LogValue describes the grant to slog without its tokens, for a Grant
+// value as for a *Grant.
+func (g Grant) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Time("expiry", g.Expiry),
 		slog.String("api_domain", g.APIDomain),

@@ -3,6 +3,7 @@ package zoho
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -45,7 +46,7 @@ func (e Edition) Concurrency() int {
 type Limit struct {
 	// Requests is the most requests that may start in any Window (a sliding
 	// window over start times, exact under a fake clock); 0 means no count
-	// limit.
+	// limit. Requests waiting for a start slot get one in arrival order.
 	Requests int
 	Window   time.Duration
 	// Concurrency is the most requests in flight at once (a request is in
@@ -164,7 +165,7 @@ type limiter struct {
 	maxWait time.Duration
 
 	mu     sync.Mutex
-	starts []time.Time // start times inside the window, oldest first
+	starts []time.Time // start times inside the window and reserved ones, oldest first
 }
 
 // acquire waits for p's limiter for org and returns the release function
@@ -174,6 +175,9 @@ func (ls *limiters) acquire(ctx context.Context, p Product, org string) (func(),
 	lim := ls.cfg.limitFor(group)
 	if lim.Unlimited || (lim.Requests == 0 && lim.Concurrency == 0) {
 		return func() {}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // an ended caller takes no slot
 	}
 	key := group + ":" + org
 	ls.mu.Lock()
@@ -209,27 +213,42 @@ func (ls *limiters) acquire(ctx context.Context, p Product, org string) (func(),
 	return func() { once.Do(release) }, nil
 }
 
-// waitStart waits for a start slot in the sliding window and takes it.
+// waitStart reserves the caller's start slot in the sliding window and
+// waits for it. Slots are handed out in arrival order: a caller reserves
+// the earliest slot that keeps the window's limit, behind the callers
+// already waiting, so nobody is overtaken and the wait is known at once
+// (MaxWait and the deadline are checked against it). A caller that gives
+// up releases its reservation, so it takes no slot.
 func (l *limiter) waitStart(ctx context.Context, clk Clock, p Product) error {
-	for {
-		d := l.reserve(clk.Now())
-		if d <= 0 {
-			return nil
-		}
-		if (l.maxWait > 0 && d > l.maxWait) || deadlineBefore(ctx, d) {
-			return &LimitError{Product: p, Key: l.key, Wait: d}
-		}
-		if err := Sleep(ctx, clk, d); err != nil {
-			return err
-		}
+	var wait time.Duration
+	at, ok := l.reserve(clk.Now(), func(d time.Duration) bool {
+		wait = d
+		return (l.maxWait > 0 && d > l.maxWait) || deadlineBefore(ctx, d)
+	})
+	if !ok {
+		return &LimitError{Product: p, Key: l.key, Wait: wait}
 	}
+	err := Sleep(ctx, clk, wait)
+	if err == nil {
+		err = ctx.Err() // the slot came as the caller left: it is not used
+	}
+	if err != nil {
+		l.unreserve(at)
+		return err
+	}
+	return nil
 }
 
-// reserve takes a start slot at now and returns 0, or returns how long
-// until the oldest start leaves the window. A start at s occupies the
-// window [s, s+window): so at most limit requests start in any half-open
-// interval of length window.
-func (l *limiter) reserve(now time.Time) time.Duration {
+// reserve takes the earliest start at or after now that keeps at most
+// limit starts in any half-open interval of length window (a start at s
+// occupies [s, s+window)), and returns it. When refuse rejects the wait
+// until it, nothing is reserved and ok is false.
+//
+// starts holds past starts and future reservations, oldest first. Any
+// interval that contains the new start t = starts[n-limit]+window begins
+// after starts[n-limit], so it holds at most the limit-1 later entries
+// besides t.
+func (l *limiter) reserve(now time.Time, refuse func(wait time.Duration) bool) (at time.Time, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cut := now.Add(-l.window)
@@ -238,9 +257,25 @@ func (l *limiter) reserve(now time.Time) time.Duration {
 		i++
 	}
 	l.starts = l.starts[i:]
-	if len(l.starts) < l.limit {
-		l.starts = append(l.starts, now)
-		return 0
+	at = now
+	if n := len(l.starts); n >= l.limit {
+		if t := l.starts[n-l.limit].Add(l.window); t.After(at) {
+			at = t
+		}
 	}
-	return l.starts[len(l.starts)-l.limit].Add(l.window).Sub(now)
+	if d := at.Sub(now); d > 0 && refuse(d) {
+		return time.Time{}, false
+	}
+	pos, _ := slices.BinarySearchFunc(l.starts, at, time.Time.Compare)
+	l.starts = slices.Insert(l.starts, pos, at)
+	return at, true
+}
+
+// unreserve gives back a reservation made by reserve.
+func (l *limiter) unreserve(at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i, found := slices.BinarySearchFunc(l.starts, at, time.Time.Compare); found {
+		l.starts = slices.Delete(l.starts, i, i+1)
+	}
 }

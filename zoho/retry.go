@@ -2,6 +2,7 @@ package zoho
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -105,14 +106,20 @@ func safeToRepeat(req *Request) bool {
 }
 
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
+// A number of seconds too large for a Duration is the longest Duration (a
+// float conversion would overflow into a negative wait); NaN and
+// infinities are not waits.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 {
+		switch {
+		case secs < 0 || math.IsNaN(secs) || math.IsInf(secs, 0):
 			return 0, false
+		case secs >= float64(math.MaxInt64)/float64(time.Second):
+			return math.MaxInt64, true
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -107,6 +108,11 @@ type flight struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// limited is closed when the flight starts waiting for the mint
+	// guard's next slot (slot, guarded by the manager's mu): each caller
+	// then decides whether its context allows the wait.
+	limited chan struct{}
+	slot    time.Time
 }
 
 // fresh reports whether st holds a token that is usable at now with the
@@ -173,45 +179,78 @@ func (m *tokenManager) rejected(ctx context.Context, failed string) (accessToken
 
 // join waits for the current flight, starting one if none is under way.
 // The flight runs on a context detached from any one caller: it is
-// cancelled only when every waiting caller has given up.
+// cancelled only when every waiting caller has given up. When the flight
+// has to wait for a mint slot, each caller whose context would end first
+// leaves at once with *TokenLimitError; the others keep waiting.
 func (m *tokenManager) join(ctx context.Context, force bool, failed string) (*TokenState, error) {
 	m.mu.Lock()
 	f := m.fl
 	if f == nil {
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		f = &flight{done: make(chan struct{}), cancel: cancel}
+		f = &flight{done: make(chan struct{}), cancel: cancel, limited: make(chan struct{})}
 		m.fl = f
-		deadline, _ := ctx.Deadline()
-		go m.fly(fctx, f, force, failed, deadline)
+		go m.fly(fctx, f, force, failed)
 	}
 	f.waiters++
 	m.mu.Unlock()
-	select {
-	case <-f.done:
-		if f.err != nil {
-			return nil, f.err
-		}
-		return f.st.clone(), nil
-	case <-ctx.Done():
-		m.mu.Lock()
-		f.waiters--
-		if f.waiters == 0 {
-			f.cancel()
-			if m.fl == f {
-				m.fl = nil
+	limited := f.limited
+	for {
+		select {
+		case <-f.done:
+			if f.err != nil {
+				return nil, f.err
 			}
+			return f.st.clone(), nil
+		case <-ctx.Done():
+			m.leave(f)
+			return nil, ctx.Err()
+		case <-limited:
+			limited = nil
+			select {
+			case <-f.done:
+				continue // it has just ended: take its result
+			default:
+			}
+			m.mu.Lock()
+			slot := f.slot
+			m.mu.Unlock()
+			wait := slot.Sub(m.clock.Now())
+			if !deadlineBefore(ctx, wait) {
+				continue
+			}
+			err := &TokenLimitError{Limit: m.mintLimit, Window: m.mintWindow, NextSlot: slot, Wait: wait}
+			m.mu.Lock()
+			m.lastErr, m.lastErrAt = err.Error(), m.clock.Now()
+			m.mu.Unlock()
+			if m.leave(f) {
+				<-f.done // cancelled in its wait: it ends at once, and nothing waits on the clock
+			}
+			return nil, err
 		}
-		m.mu.Unlock()
-		return nil, ctx.Err()
 	}
 }
 
-func (m *tokenManager) fly(ctx context.Context, f *flight, force bool, failed string, deadline time.Time) {
-	st, err := m.refresh(ctx, force, failed, deadline)
+// leave removes a waiter from f, cancelling f when it was the last; it
+// reports whether it was.
+func (m *tokenManager) leave(f *flight) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f.waiters--
+	if f.waiters > 0 {
+		return false
+	}
+	f.cancel()
+	if m.fl == f {
+		m.fl = nil
+	}
+	return true
+}
+
+func (m *tokenManager) fly(ctx context.Context, f *flight, force bool, failed string) {
+	st, err := m.refresh(ctx, f, force, failed)
 	m.mu.Lock()
 	if err == nil {
 		m.cur = st.clone()
-		m.lastErr, m.lastErrAt = "", time.Time{}
 	} else if ctx.Err() == nil {
 		m.lastErr, m.lastErrAt = err.Error(), m.clock.Now()
 	}
@@ -224,9 +263,11 @@ func (m *tokenManager) fly(ctx context.Context, f *flight, force bool, failed st
 	close(f.done)
 }
 
-// refresh runs the store protocol until it has a token, an error, or (the
-// guard being full) a wait it may not make.
-func (m *tokenManager) refresh(ctx context.Context, force bool, failed string, deadline time.Time) (*TokenState, error) {
+// refresh runs the store protocol until it has a token or an error. When
+// the guard is full it fails with *TokenLimitError if FailOnMintLimit is
+// set, else it tells f's callers the next slot and waits for it (callers
+// that cannot wait leave, and cancel it when none is left).
+func (m *tokenManager) refresh(ctx context.Context, f *flight, force bool, failed string) (*TokenState, error) {
 	for {
 		unlock, err := m.store.Lock(ctx, m.key)
 		if err != nil {
@@ -243,9 +284,17 @@ func (m *tokenManager) refresh(ctx context.Context, force bool, failed string, d
 			return st, err
 		}
 		wait := next.Sub(m.clock.Now())
-		if m.failOnLimit || (!deadline.IsZero() && time.Until(deadline) < wait) {
+		if m.failOnLimit {
 			return nil, &TokenLimitError{Limit: m.mintLimit, Window: m.mintWindow, NextSlot: next, Wait: wait}
 		}
+		m.mu.Lock()
+		f.slot = next
+		select {
+		case <-f.limited:
+		default:
+			close(f.limited)
+		}
+		m.mu.Unlock()
 		m.log.Warn("zoho: access-token mint limit reached; waiting for a slot",
 			"key", m.key, "limit", m.mintLimit, "window", m.mintWindow, "wait", wait)
 		if err := Sleep(ctx, m.clock, wait); err != nil {
@@ -264,12 +313,21 @@ func (m *tokenManager) refreshLocked(ctx context.Context, force bool, failed str
 		return nil, time.Time{}, fmt.Errorf("zoho: token store load: %w", err)
 	}
 	now := m.clock.Now()
-	if m.fresh(st, now) && !(force && st.AccessToken == failed) {
+	rejected := force && st.AccessToken == failed
+	if m.fresh(st, now) && !rejected {
 		m.log.Debug("zoho: using access token from store", "key", m.key, "expiry", st.Expiry)
+		m.mu.Lock()
+		m.lastErr, m.lastErrAt = "", time.Time{}
+		m.mu.Unlock()
 		return st, time.Time{}, nil
 	}
+	// A token refreshed ahead of its expiry is still valid: when no new
+	// one can be had now (the guard is full, Zoho throttles or fails), it
+	// serves until it expires rather than failing or stalling requests.
+	usable := !rejected && st.AccessToken != "" && now.Before(st.Expiry)
 
-	// The guard: count the mints in the window, oldest first.
+	// The guard: count the mints in the window, oldest first (replicas
+	// with differing clocks may have recorded them out of order).
 	cut := now.Add(-m.mintWindow)
 	kept := st.Mints[:0:0]
 	for _, t := range st.Mints {
@@ -277,13 +335,22 @@ func (m *tokenManager) refreshLocked(ctx context.Context, force bool, failed str
 			kept = append(kept, t)
 		}
 	}
+	slices.SortFunc(kept, time.Time.Compare)
 	st.Mints = kept
 	if n := len(st.Mints); n >= m.mintLimit {
 		next := st.Mints[n-m.mintLimit].Add(m.mintWindow)
 		m.mu.Lock()
 		m.mintsSeen, m.nextSlot = n, next
 		m.mu.Unlock()
+		if usable {
+			m.log.Debug("zoho: access-token mint limit reached; using the current token until it expires",
+				"key", m.key, "expiry", st.Expiry, "next_slot", next)
+			return st, time.Time{}, nil
+		}
 		return nil, next, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, err // every caller left: no call, so no mint to count
 	}
 
 	// Record the mint before calling Zoho, so that a crash or an ambiguous
@@ -304,6 +371,13 @@ func (m *tokenManager) refreshLocked(ctx context.Context, force bool, failed str
 		} else {
 			m.log.Warn("zoho: access-token refresh failed", "key", m.key, "grant", m.grant, "error", err)
 		}
+		if usable && ctx.Err() == nil {
+			m.log.Warn("zoho: using the current access token until it expires", "key", m.key, "expiry", st.Expiry)
+			m.mu.Lock()
+			m.lastErr, m.lastErrAt = err.Error(), m.clock.Now()
+			m.mu.Unlock()
+			return st, time.Time{}, nil
+		}
 		return nil, time.Time{}, err
 	}
 	st.AccessToken, st.Expiry, st.Issued = ans.accessToken, ans.expiry, now
@@ -318,6 +392,7 @@ func (m *tokenManager) refreshLocked(ctx context.Context, force bool, failed str
 	m.mu.Lock()
 	m.refreshes++
 	m.lastRefresh = now
+	m.lastErr, m.lastErrAt = "", time.Time{}
 	m.mu.Unlock()
 	m.log.Info("zoho: access token refreshed", "key", m.key, "grant", m.grant,
 		"expiry", st.Expiry, "api_domain", st.APIDomain, "mints_in_window", len(st.Mints))

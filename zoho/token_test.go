@@ -146,10 +146,10 @@ func TestTwoClientsSharingFileStoreRefreshOnce(t *testing.T) {
 }
 
 // mintTen makes a client with a fake clock mint ten tokens, 31 s apart
-// (tokens live 60 s, so the refresh-ahead margin is 30 s).
+// (tokens live 30 s, so each call finds the last one expired).
 func mintTen(t *testing.T, fz *fakeZoho, cfg Config, fc *fakeclock.Clock) *Client {
 	t.Helper()
-	fz.lifetime = 60
+	fz.lifetime = 30
 	cfg.Clock = fc
 	c := fz.client(cfg)
 	for i := range 10 {

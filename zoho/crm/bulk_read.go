@@ -341,44 +341,50 @@ func (s *BulkService) Read(ctx context.Context, r BulkRead) iter.Seq2[Record, er
 }
 
 // yieldJob downloads a completed job's file and yields its records. It
-// reports whether the loop goes on.
+// reports whether the loop goes on: never after an error, which ends the
+// sequence even when the consumer's loop continues past it (the next page
+// would silently skip the rest of this one).
 func (s *BulkService) yieldJob(ctx context.Context, r BulkRead, job *BulkReadJob, yield func(Record, error) bool) bool {
+	fail := func(err error) bool {
+		yield(nil, err)
+		return false
+	}
 	if job.Result.Count == 0 && !job.Result.MoreRecords {
 		return true // nothing to download
 	}
 	req, err := s.c.bulkRequest(http.MethodGet, "/read/"+job.ID+"/result", nil)
 	if err != nil {
-		return yield(nil, fmt.Errorf("crm: bulk read %s: %w", r.Module, err))
+		return fail(fmt.Errorf("crm: bulk read %s: %w", r.Module, err))
 	}
 	f, size, err := s.download(ctx, req, "")
 	if err != nil {
-		return yield(nil, fmt.Errorf("crm: bulk read %s: downloading job %s: %w", r.Module, job.ID, err))
+		return fail(fmt.Errorf("crm: bulk read %s: downloading job %s: %w", r.Module, job.ID, err))
 	}
 	defer dropFile(f)
 	rows, err := openZippedCSV(f, size)
 	if err != nil {
-		return yield(nil, fmt.Errorf("crm: bulk read %s: job %s: %w", r.Module, job.ID, err))
+		return fail(fmt.Errorf("crm: bulk read %s: job %s: %w", r.Module, job.ID, err))
 	}
 	defer rows.Close()
 	header, err := rows.Read()
 	if err != nil {
-		return yield(nil, fmt.Errorf("crm: bulk read %s: job %s: reading the CSV header: %w", r.Module, job.ID, err))
+		return fail(fmt.Errorf("crm: bulk read %s: job %s: reading the CSV header: %w", r.Module, job.ID, err))
 	}
 	header = append([]string(nil), header...)
 	for line := 2; ; line++ {
 		if err := ctx.Err(); err != nil {
-			return yield(nil, err)
+			return fail(err)
 		}
 		cells, err := rows.Read()
 		if errors.Is(err, errEndOfRows) {
 			return true
 		}
 		if err != nil {
-			return yield(nil, fmt.Errorf("crm: bulk read %s: job %s: CSV line %d: %w", r.Module, job.ID, line, err))
+			return fail(fmt.Errorf("crm: bulk read %s: job %s: CSV line %d: %w", r.Module, job.ID, line, err))
 		}
 		rec, err := csvRecord(header, cells, r.Convert)
 		if err != nil {
-			return yield(nil, fmt.Errorf("crm: bulk read %s: job %s: CSV line %d: %w", r.Module, job.ID, line, err))
+			return fail(fmt.Errorf("crm: bulk read %s: job %s: CSV line %d: %w", r.Module, job.ID, line, err))
 		}
 		if !yield(rec, nil) {
 			return false

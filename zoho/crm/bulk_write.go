@@ -193,6 +193,17 @@ func (s *BulkService) Write(ctx context.Context, w BulkWrite, records []Record) 
 		}
 		slices.Sort(w.Fields)
 	}
+	// The records are all here: check each one before any file is sent, so
+	// that a bad record is an argument error with nothing written, not a
+	// failure after the files before it were.
+	if w.validate() == nil {
+		check := &csvZip{s: s, w: &w}
+		for i, r := range records {
+			if _, err := check.cells(r, i); err != nil {
+				return nil, fmt.Errorf("crm: bulk %s %s: %w", w.Operation, w.Module, err)
+			}
+		}
+	}
 	return s.WriteSeq(ctx, w, func(yield func(Record, error) bool) {
 		for _, r := range records {
 			if !yield(r, nil) {

@@ -67,7 +67,9 @@ func (s *BulkService) createWrite(ctx context.Context, w *BulkWrite, fileID stri
 			CreatedBy MinifiedUser    `json:"created_by"`
 		} `json:"details"`
 	}
-	resp, err := s.c.get(ctx, req, &env)
+	// Decoded by Do, not streamed (get): checkBody needs the body to see a
+	// "status":"error" answered with HTTP 200.
+	resp, err := s.c.zc.Do(ctx, req, &env)
 	if err != nil {
 		return nil, fmt.Errorf("creating the job: %w", err)
 	}

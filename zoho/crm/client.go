@@ -119,7 +119,9 @@ func (c *Client) newRequest(method, path string, query url.Values, body any) (*z
 }
 
 // get sends a request whose JSON answer is decoded into v straight from the
-// body, with numbers as json.Number. 204 and 304 leave v untouched.
+// body, with numbers as json.Number. 204 and 304 leave v untouched. As the
+// body is streamed, a req.Check sees no body for 2xx answers: a request
+// whose Check reads 2xx bodies (checkBody) goes through zc.Do instead.
 func (c *Client) get(ctx context.Context, req *zoho.Request, v any) (*zoho.Response, error) {
 	sink := &jsonSink{v: v}
 	resp, err := c.zc.Do(ctx, req, sink)

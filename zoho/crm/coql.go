@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,6 +145,7 @@ func (s *COQLService) All(ctx context.Context, sel Select) iter.Seq2[Record, err
 	if err := sel.validate(); err != nil {
 		return errSeq[Record](fmt.Errorf("crm: coql: %w", err))
 	}
+	sel.Fields = slices.Clone(sel.Fields) // the batches' queries do not follow later changes to the caller's slice
 	return zoho.Paginate(ctx, func(ctx context.Context, after string) ([]Record, string, error) {
 		q, err := sel.Query(after)
 		if err != nil {

@@ -169,11 +169,23 @@ type rawResult struct {
 }
 
 // resultDetails is what a success's details hold (and an error's api_name).
+// The times stay raw until the id is read: a time this package cannot
+// parse must not cost the record its id.
 type resultDetails struct {
 	ID           json.RawMessage `json:"id"`
-	CreatedTime  Time            `json:"Created_Time"`
-	ModifiedTime Time            `json:"Modified_Time"`
+	CreatedTime  json.RawMessage `json:"Created_Time"`
+	ModifiedTime json.RawMessage `json:"Modified_Time"`
 	APIName      string          `json:"api_name"`
+}
+
+// rawTime parses a raw JSON date-time, the zero Time when it is absent or
+// not understood.
+func rawTime(raw json.RawMessage) Time {
+	var t Time
+	if len(raw) > 0 && t.UnmarshalJSON(raw) != nil {
+		return Time{}
+	}
+	return t
 }
 
 // toResult turns one item of Zoho's answer into a Result.
@@ -199,7 +211,7 @@ func (r rawResult) toResult(op, module string, index int) Result {
 	if id, err := decodeAny(d.ID); err == nil {
 		res.ID = idString(id)
 	}
-	res.CreatedTime, res.ModifiedTime = d.CreatedTime, d.ModifiedTime
+	res.CreatedTime, res.ModifiedTime = rawTime(d.CreatedTime), rawTime(d.ModifiedTime)
 	return res
 }
 

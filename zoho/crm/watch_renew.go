@@ -124,6 +124,15 @@ func (r *Renewer) Run(ctx context.Context) error {
 			}
 			expiry[i] = exp
 			next[i] = exp.Add(-r.opts.Margin)
+			if !next[i].After(now) {
+				// Zoho granted less than Margin (its one-hour default, say):
+				// renew halfway to that expiry, not at once over and over.
+				wait := exp.Sub(now) / 2
+				if wait < time.Second {
+					wait = r.opts.RetryInterval
+				}
+				next[i] = now.Add(wait)
+			}
 		}
 		wake := next[0]
 		for _, t := range next[1:] {
