@@ -3,7 +3,6 @@ package zoho
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -109,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.RefreshToken == "" && cfg.SOID == "":
 		return nil, errors.New("zoho: Config.RefreshToken is empty (or set Config.SOID for the Self Client client_credentials grant)")
 	case cfg.RefreshToken == "" && !strings.Contains(cfg.SOID, "."):
-		return nil, fmt.Errorf("zoho: Config.SOID %q is not of the form {service}.{org id}, e.g. ZohoCRM.600123456", cfg.SOID)
+		return nil, errors.New("zoho: Config.SOID is not of the form {service}.{org id}, e.g. ZohoCRM.600123456")
 	case cfg.RefreshMargin < 0:
 		return nil, errors.New("zoho: Config.RefreshMargin is negative")
 	case cfg.MintLimit < 0:
