@@ -1,6 +1,7 @@
 package zoho
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -54,6 +55,11 @@ type Config struct {
 	// token: zero means Zoho's 10 per 10 minutes.
 	MintLimit  int
 	MintWindow time.Duration
+	// TokenTimeout bounds one call to Zoho's token endpoint, whatever the
+	// HTTPClient's timeout: a refresh may hold the token store's
+	// cross-process lock, so a hung accounts server must not hold it for
+	// ever. Zero means one minute.
+	TokenTimeout time.Duration
 	// FailOnMintLimit makes a refresh that would exceed the mint limit fail
 	// at once with *TokenLimitError instead of waiting for a slot. Without
 	// it, a caller whose context would end before the slot gets the error
@@ -113,6 +119,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("zoho: Config.RefreshMargin is negative")
 	case cfg.MintLimit < 0:
 		return nil, errors.New("zoho: Config.MintLimit is negative")
+	case cfg.TokenTimeout < 0:
+		return nil, errors.New("zoho: Config.TokenTimeout is negative")
 	case cfg.MintWindow < 0:
 		return nil, errors.New("zoho: Config.MintWindow is negative")
 	}
@@ -181,6 +189,7 @@ func New(cfg Config) (*Client, error) {
 		mintLimit:    cfg.MintLimit,
 		mintWindow:   cfg.MintWindow,
 		failOnLimit:  cfg.FailOnMintLimit,
+		callTimeout:  cmp.Or(cfg.TokenTimeout, defaultTokenTimeout),
 	}
 	if m.margin == 0 {
 		m.margin = 5 * time.Minute

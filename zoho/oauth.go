@@ -146,11 +146,20 @@ func (b *tokenBody) lifetime() time.Duration {
 	return defaultTokenLifetime
 }
 
+// defaultTokenTimeout bounds one call to Zoho's token endpoint when
+// Config.TokenTimeout is zero.
+const defaultTokenTimeout = time.Minute
+
 // postToken calls Zoho's token endpoint with form and interprets the answer.
 // Success is decided by the presence of access_token, never by the status,
 // because Zoho answers errors with HTTP 200. Neither form values nor the
 // answer's tokens ever reach the returned error.
-func postToken(ctx context.Context, hc *http.Client, accounts, grant string, form url.Values, now time.Time) (*tokenAnswer, error) {
+func postToken(ctx context.Context, hc *http.Client, timeout time.Duration, accounts, grant string, form url.Values, now time.Time) (*tokenAnswer, error) {
+	// A refresh runs on a context detached from its callers and may hold
+	// the token store's cross-process lock: it must not wait for ever on a
+	// hung accounts server, whatever timeout the caller's HTTP client has.
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	form.Set("grant_type", grant)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, accounts+"/oauth/v2/token", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -354,7 +363,7 @@ func (o *OAuthConfig) Exchange(ctx context.Context, code, accountsServer string)
 	if clk == nil {
 		clk = SystemClock()
 	}
-	ans, err := postToken(ctx, o.httpClient(), dc.Accounts, grantAuthorizationCode, form, clk.Now())
+	ans, err := postToken(ctx, o.httpClient(), defaultTokenTimeout, dc.Accounts, grantAuthorizationCode, form, clk.Now())
 	if err != nil {
 		return nil, err
 	}

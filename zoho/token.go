@@ -83,6 +83,7 @@ type tokenManager struct {
 	key          string
 	store        TokenStore
 	hc           *http.Client
+	callTimeout  time.Duration // of one token-endpoint call
 	clock        Clock
 	log          *slog.Logger
 	margin       time.Duration
@@ -413,7 +414,7 @@ func (m *tokenManager) mint(ctx context.Context, now time.Time) (*tokenAnswer, e
 	default:
 		form.Set("refresh_token", m.refreshToken)
 	}
-	return postToken(ctx, m.hc, m.dc.Accounts, m.grant, form, now)
+	return postToken(ctx, m.hc, m.callTimeout, m.dc.Accounts, m.grant, form, now)
 }
 
 // status returns the read-out for TokenStatus.
