@@ -21,6 +21,16 @@ type Record struct {
 	Modified time.Time
 	// Deleted marks a tombstone: the record was deleted in its system.
 	Deleted bool
+	// Key is the idempotency key (Op.Key) of the create that made the
+	// record, when the system keeps it (the external-ID field or key column
+	// a Sink upserts on); empty otherwise, and for records the system's
+	// users created. Sources and Readers of systems that keep it should
+	// fill it: a bidirectional pipeline uses it to recognise a record it
+	// created itself whose link is not checkpointed yet (a crash between
+	// the write and the checkpoint, or an event about the new record
+	// arriving before the checkpoint), and does not sync that record back
+	// as a new one (see KeyFrom). Tombstones need not carry it.
+	Key string
 }
 
 // Cursor is an opaque position in a source's change stream: a timestamp, a
@@ -68,7 +78,9 @@ type Op struct {
 	// same Key: it upserts on an external-ID field that holds the Key, or
 	// looks the Key up before creating. The engine's link table prevents
 	// duplicates in normal operation; the Key is what prevents them when a
-	// process dies after a write and before its checkpoint.
+	// process dies after a write and before its checkpoint. A system that
+	// stores it should give it back as the record's Record.Key. Keys are
+	// ASCII, without spaces, at most 40 characters (IdempotencyKey).
 	Key string
 	// Fields are the fields to write, in the target's field names. For an
 	// update only the fields that change are given.

@@ -41,7 +41,13 @@ func (r *run) bidi(ctx context.Context) error {
 	if err := r.readSide(ctx, store.Left, r.bidiBatch); err != nil {
 		return err
 	}
-	return r.readSide(ctx, store.Right, r.bidiBatch)
+	if err := r.readSide(ctx, store.Right, r.bidiBatch); err != nil {
+		return err
+	}
+	if err := r.reportAwaiting(ctx); err != nil {
+		return err
+	}
+	return r.commitHeld(ctx)
 }
 
 // applyResolutions writes the decisions of reviews a person resolved to
@@ -142,6 +148,7 @@ type pairItem struct {
 	fwdOut  map[string]any // left records: the mapping's output, for creates
 	inCanon flat
 	res     *pairResolution
+	orphan  string // the key of the record created from this tombstone, which the pair deletes
 	ops     [2]int // index of the op on each side (sideIndex), -1 for none
 	base    flat
 	after   [2]flat // each side's canonical record after the writes
@@ -308,10 +315,14 @@ func (r *run) classify(ctx context.Context, in store.Side, it *pairItem, br *bat
 		}
 		return
 	case rec.Deleted && it.link == nil:
-		r.leave(br, in, rec.ID, OutcomeSkipped, "deleted, never synced")
+		if !r.tombstoneOfSource(in, it) {
+			r.leave(br, in, rec.ID, OutcomeSkipped, "deleted, never synced")
+		}
 		return
 	case rec.Deleted:
 		it.kind = pairDelete
+		return
+	case it.link == nil && r.createdHere(in, it, br):
 		return
 	}
 	fwdOut, c, err := p.canonical(ctx, in, rec.Fields)

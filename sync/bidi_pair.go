@@ -28,6 +28,10 @@ func (r *run) decide(ctx context.Context, in store.Side, it *pairItem, others ma
 		it.after = [2]flat{it.inCanon, it.inCanon}
 	case pairDelete:
 		r.deletePair(it, out, linkID(it.link, out), add, br, "deleted on the "+string(in)+" side")
+	case pairGone:
+		// Known gone already: a record this pipeline created from a record
+		// deleted before their link was made (bidi_keys.go).
+		r.deletePair(it, in, it.rec.ID, add, br, "the "+string(out)+" record it was created from was deleted")
 	case pairMerge:
 		o, ok := others[linkID(it.link, out)]
 		if !ok {
@@ -50,6 +54,7 @@ func (r *run) deletePair(it *pairItem, target store.Side, targetID string, add f
 	tomb := *it.link
 	tomb.Deleted = true
 	br.links = append(br.links, tomb)
+	r.linked(it.orphan, "")
 	read := other(target) // the record read is the deleted one, on the other side
 	if it.kind == pairGone {
 		read = target // the record read is the one whose counterpart is gone
@@ -209,8 +214,10 @@ func (r *run) record(in store.Side, it *pairItem, ops [2][]Op, sources [2][]stri
 		tomb := *it.link
 		tomb.Deleted = true
 		br.links = append(br.links, tomb)
+		r.linked(it.orphan, "")
 	case pairCreate:
 		k := sideIndex(other(in))
+		r.linked(ops[k][it.ops[k]].Key, results[k][it.ops[k]].ID)
 		link := store.Link{Pipeline: p.cfg.Name}
 		if in == store.Left {
 			link.LeftID, link.RightID = it.rec.ID, results[k][it.ops[k]].ID

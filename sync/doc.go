@@ -40,13 +40,35 @@
 // # Guarantees
 //
 // Delivery is at least once: a record may be written more than once (after a
-// crash, a retry, a redelivered event), never lost, and never duplicated:
+// crash, a retry, a redelivered event), never lost, and never duplicated
+// (bidirectional pipelines need adapters that keep keys for the last: see
+// the second point):
 //
 //   - Idempotency. The link table finds the counterpart of a record synced
 //     before. A create carries Op.Key (IdempotencyKey: the pipeline, side and
 //     source ID), and Sinks must not create two records for one key, so that
 //     a create written just before a crash, and so before its link was
 //     checkpointed, is found again rather than repeated.
+//   - Records created and not linked yet. In a bidirectional pipeline the
+//     record a create made can be read, unlinked, before its link is
+//     durable: by the next run after a crash between the write and the
+//     checkpoint, or by a Push of the event of its creation racing the run.
+//     Adapters whose systems keep the key report it as Record.Key, and
+//     KeyFrom recognises a key this pipeline made for a create from the
+//     other side: such a record is skipped (the Report and the Plan say
+//     why), neither created on the other side nor parked. The record it
+//     came from is read again by its own pass (that cursor did not move past
+//     it), whose create, idempotent, finds the record and links the two. The
+//     pass that skipped it holds its cursor before it until the end of the
+//     run, so that a run dying in between forgets nothing. When the record
+//     it came from is read deleted in the same run, the delete policy
+//     applies to the pair as to a linked one. A record still unlinked at the
+//     end of a run (the one it came from failed, is filtered out, or was
+//     deleted without a tombstone this run read) is named with its key in
+//     the run's Warnings and stays skipped, for a person to delete it or
+//     clear its key (it then syncs as a new record). With adapters that keep
+//     no key, such a crash can still create a duplicate; its pair then fails
+//     with store.ErrConflictingLink rather than corrupt the link table.
 //   - Checkpoints. Each batch ends with one store.Checkpoint: the links it
 //     created or changed, the cursor, and the reviews it applied, committed
 //     atomically after the batch's writes. The cursor then advances to the
@@ -97,8 +119,9 @@
 // pipeline.go and validate.go hold the configuration; run.go the pass
 // itself (lease, run records, writes, checkpoints and parking); oneway.go
 // the push and pull flow; bidi.go, bidi_pair.go and merge.go the
-// bidirectional flow and the three-way merge; push.go and failures.go
-// events and queue jobs; plan.go, report.go and observer.go what a pass
+// bidirectional flow and the three-way merge, bidi_keys.go the records it
+// created and has not linked yet; push.go and failures.go events, queue
+// jobs and idempotency keys; plan.go, report.go and observer.go what a pass
 // tells; scheduler.go and clock.go the schedule; cursor.go cursors and the
 // lookback; typed.go the typed bridge.
 package sync

@@ -25,12 +25,75 @@ const (
 
 // IdempotencyKey is the Op.Key of the create that syncs the record id on
 // side from of the pipeline: the same for every attempt, in every process,
-// so that a Sink can refuse to create a second record for it. It is 30
-// characters long ("zk1-" and 26 of [a-z2-7]), short enough for any
-// external-ID field.
+// so that a Sink can refuse to create a second record for it.
+//
+// It is 39 ASCII characters, short enough for any external-ID field (a Zoho
+// Books reference_number, a CRM single-line field): "zk2-", 8 characters
+// that tell the pipeline and the side (KeyFrom reads them back), "-", and
+// 26 characters of a hash of the pipeline, the side and the ID, all of
+// [a-z2-7]. Systems that keep the key (Record.Key) let a bidirectional
+// pipeline recognise a record it created itself before its link was
+// checkpointed, so that it does not sync it back as a new record.
+//
+// Earlier development versions made "zk1-" keys, which carry no pipeline
+// tag; no release made them, and KeyFrom does not recognise them.
 func IdempotencyKey(pipeline string, from store.Side, id string) string {
 	h := sha256.Sum256([]byte(pipeline + "\x00" + string(from) + "\x00" + id))
-	return "zk1-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:])[:26])
+	return keyPrefix + keyTag(pipeline, from) + "-" + keyText(h[:], keyHashLen)
+}
+
+// The layout of an IdempotencyKey: prefix, tag, "-", hash.
+const (
+	keyPrefix  = "zk2-"
+	keyTagLen  = 8
+	keyHashLen = 26
+	keyLen     = len(keyPrefix) + keyTagLen + 1 + keyHashLen
+)
+
+// keyTag is the part of a key that names the pipeline and the side the
+// record created came from.
+func keyTag(pipeline string, from store.Side) string {
+	h := sha256.Sum256([]byte("zohokit key tag\x00" + pipeline + "\x00" + string(from)))
+	return keyText(h[:], keyTagLen)
+}
+
+// keyText renders the first n characters of b in lower-case base32.
+func keyText(b []byte, n int) string {
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n])
+}
+
+// KeyFrom tells whether key is an IdempotencyKey that the named pipeline
+// made, and for creates from which side: a record on one side whose
+// Record.Key was made from the other side is a record the pipeline created
+// there. It is false for keys of other pipelines, keys of any other form,
+// and the empty key.
+func KeyFrom(pipeline, key string) (from store.Side, ok bool) {
+	if !IsIdempotencyKey(key) {
+		return "", false
+	}
+	tag := key[len(keyPrefix) : len(keyPrefix)+keyTagLen]
+	for _, s := range []store.Side{store.Left, store.Right} {
+		if tag == keyTag(pipeline, s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// IsIdempotencyKey reports whether s has the form of an IdempotencyKey, of
+// any pipeline. An adapter whose system uses the key as the record's ID
+// (csvadapter's outbox) reports such IDs as the records' Record.Key.
+func IsIdempotencyKey(s string) bool {
+	if len(s) != keyLen || !strings.HasPrefix(s, keyPrefix) || s[len(keyPrefix)+keyTagLen] != '-' {
+		return false
+	}
+	for i := len(keyPrefix); i < len(s); i++ {
+		c := s[i]
+		if i != len(keyPrefix)+keyTagLen && !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
 }
 
 // jobArgs is the payload of RetryKind and PushKind jobs.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/zohokit/zohokit/authority"
 	"github.com/zohokit/zohokit/conflict"
-	"github.com/zohokit/zohokit/store"
 	"github.com/zohokit/zohokit/sync"
 	"github.com/zohokit/zohokit/transform"
 )
@@ -229,12 +228,3 @@ type retryErr struct{ retry bool }
 
 func (e retryErr) Error() string   { return "retry?" }
 func (e retryErr) Retryable() bool { return e.retry }
-
-func TestIdempotencyKey(t *testing.T) {
-	t.Parallel()
-	k := sync.IdempotencyKey("deals", store.Left, "123")
-	require.Len(t, k, 30)
-	require.Equal(t, k, sync.IdempotencyKey("deals", store.Left, "123"))
-	require.NotEqual(t, k, sync.IdempotencyKey("deals", store.Right, "123"))
-	require.NotEqual(t, k, sync.IdempotencyKey("deal", store.Left, "s123"))
-}

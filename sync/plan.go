@@ -33,7 +33,8 @@ type Plan struct {
 	// with no review recorded).
 	Conflicts []ConflictReport
 	// Skipped are the records read and left alone: unchanged, echoes,
-	// filtered out, tombstoned.
+	// filtered out, tombstoned, created by this pipeline and not linked
+	// yet.
 	Skipped []PlannedSkip
 	// Failures are records that would fail before any write.
 	Failures []Failure

@@ -171,14 +171,20 @@ func TestPullLookbackCatchesLateCommits(t *testing.T) {
 	}
 }
 
-// failingCommit is a store whose Commit fails a number of times: a process
-// that died after writing a batch and before its checkpoint.
+// failingCommit is a store whose Commit fails a number of times, after
+// letting the first after commits through: a process that died after
+// writing a batch and before its checkpoint.
 type failingCommit struct {
 	store.Store
 	fails int
+	after int
 }
 
 func (s *failingCommit) Commit(ctx context.Context, cp store.Checkpoint) error {
+	if s.after > 0 {
+		s.after--
+		return s.Store.Commit(ctx, cp)
+	}
 	if s.fails > 0 {
 		s.fails--
 		return errors.New("injected: the process died before the checkpoint")

@@ -19,7 +19,10 @@ type Event struct {
 	ID string `json:"id,omitempty"`
 	// Record optionally carries the record as the event delivered it; nil
 	// means the engine reads it with the side's Reader (a record that no
-	// longer exists is taken as deleted). Retries always re-read it.
+	// longer exists is taken as deleted). Retries always re-read it. In a
+	// bidirectional pipeline a carried record without a Key that is not
+	// linked yet is read again for its Key, when the side has a Reader (a
+	// record the pipeline itself created is recognised by it).
 	Record *Record `json:"record,omitempty"`
 }
 
@@ -54,9 +57,14 @@ func (ev Event) validate() error {
 // but not checkpointed (a crash in between) idempotent.
 //
 // Push does not take the pipeline's lease, so events flow while a Run is
-// going on. A failed write is parked in the queue when there is one (the
-// Report lists it with its job) and Push returns nil; without a queue Push
-// returns an error, so the caller can have the event delivered again.
+// going on. In a bidirectional pipeline the event of a record that a Run
+// (or another Push) has just created, before the link is checkpointed, is
+// skipped when the record's system keeps its key (Record.Key): the pass
+// that created it links it, and no counterpart is created for it.
+//
+// A failed write is parked in the queue when there is one (the Report
+// lists it with its job) and Push returns nil; without a queue Push returns
+// an error, so the caller can have the event delivered again.
 func (p *Pipeline) Push(ctx context.Context, ev Event) (Report, error) {
 	rep, err := p.syncRecord(ctx, ev, modePush)
 	if err == nil && rep.Counts.Failed > 0 && rep.Parked < rep.Counts.Failed {
@@ -98,6 +106,11 @@ func (p *Pipeline) syncRecord(ctx context.Context, ev Event, m mode) (Report, er
 			if g.ID == id {
 				rec = g
 			}
+		}
+	}
+	if ev.Record != nil && p.cfg.Strategy == Bidirectional {
+		if err := p.keyOfCarried(ctx, side, &rec); err != nil {
+			return Report{}, fmt.Errorf("sync: pipeline %q: push %s %s: %w", p.cfg.Name, side, id, err)
 		}
 	}
 	r := p.newRun(false, m)

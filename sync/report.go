@@ -30,7 +30,7 @@ const (
 	OutcomeDeleted   Outcome = "deleted"
 	OutcomeUnchanged Outcome = "unchanged" // read, and nothing to write
 	OutcomeEcho      Outcome = "echo"      // read, and it is what we last wrote: dropped
-	OutcomeSkipped   Outcome = "skipped"   // filtered out, tombstoned, or a delete of an unlinked record
+	OutcomeSkipped   Outcome = "skipped"   // filtered out, tombstoned, a delete of an unlinked record, or a record this pipeline created and has not linked yet
 	OutcomeFailed    Outcome = "failed"
 )
 
@@ -54,8 +54,9 @@ type Report struct {
 	Counts store.Counts
 	// Echoes counts changes recognised as our own writes coming back.
 	Echoes int
-	// Skipped counts records filtered out, on tombstoned links, or deleted
-	// without a link.
+	// Skipped counts records filtered out, on tombstoned links, deleted
+	// without a link, or created by this pipeline and not linked yet (see
+	// KeyFrom; the Warnings name those still unlinked at the end of a run).
 	Skipped int
 	// Parked counts failed records handed to the queue for retry.
 	Parked int

@@ -46,21 +46,27 @@ type run struct {
 	origin   string // what made this pass, for the idempotency keys of parked jobs
 	resolver conflict.Resolver
 	t        tally
-	stored   map[store.Side]Cursor // the committed cursor of each side
-	frozen   map[store.Side]bool   // a record failed unparked: the side's cursor stays before it
-	failed   map[string]bool       // bidirectional: pairs that failed in this pass (by pair key)
-	planned  map[string]bool       // bidirectional plans: pairs planned already (by pair key)
-	applied  int                   // reviews marked applied by the checkpoints committed
+	stored   map[store.Side]Cursor  // the committed cursor of each side
+	frozen   map[store.Side]bool    // a record failed unparked: the side's cursor stays before it
+	failed   map[string]bool        // bidirectional: pairs that failed in this pass (by pair key)
+	planned  map[string]bool        // bidirectional plans: pairs planned already (by pair key)
+	applied  int                    // reviews marked applied by the checkpoints committed
+	awaiting map[string]awaitingRec // bidirectional: records created here, skipped and not linked yet, by key (bidi_keys.go)
+	held     map[store.Side]Cursor  // bidirectional: cursors held back by records awaiting their link, committed at the end
+	gone     map[string]string      // bidirectional: left IDs of unlinked tombstones, by the key of a create from them
 }
 
 func (p *Pipeline) newRun(dry bool, m mode) *run {
 	r := &run{
 		p: p, dry: dry, mode: m, resolver: p.resolver,
-		t:       tally{limit: p.cfg.MaxReportItems, cursors: map[store.Side]Cursor{}},
-		stored:  map[store.Side]Cursor{},
-		frozen:  map[store.Side]bool{},
-		failed:  map[string]bool{},
-		planned: map[string]bool{},
+		t:        tally{limit: p.cfg.MaxReportItems, cursors: map[store.Side]Cursor{}},
+		stored:   map[store.Side]Cursor{},
+		frozen:   map[store.Side]bool{},
+		failed:   map[string]bool{},
+		planned:  map[string]bool{},
+		awaiting: map[string]awaitingRec{},
+		held:     map[store.Side]Cursor{},
+		gone:     map[string]string{},
 	}
 	if dry {
 		r.resolver = p.dryResolver
@@ -388,6 +394,7 @@ type batchResult struct {
 	failures  []pending
 	conflicts []ConflictReport
 	events    []RecordEvent
+	holds     []int // positions of records awaiting their link, which hold the cursor (bidi_keys.go)
 }
 
 // finish makes a batch durable: it parks the failed records in the queue,
@@ -454,8 +461,9 @@ func (r *run) finish(ctx context.Context, side store.Side, changes []Change, br 
 		if stop < len(changes) {
 			r.frozen[side] = true
 		}
-		if stop > 0 {
-			if next := laterCursor(r.stored[side], changes[stop-1].Cursor); next != "" && next != r.stored[side] {
+		commit := r.hold(side, changes, stop, br.holds)
+		if commit > 0 {
+			if next := laterCursor(r.stored[side], changes[commit-1].Cursor); next != "" && next != r.stored[side] {
 				cp.Cursors = map[store.Side]string{side: string(next)}
 			}
 		}

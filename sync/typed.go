@@ -51,7 +51,9 @@ type TypedReader[T any] interface {
 
 // Codec converts between a user's type and the engine's Record.
 type Codec[T any] interface {
-	// Encode returns v as a Record (ID, Fields, Modified).
+	// Encode returns v as a Record (ID, Fields, Modified, and Key when T
+	// holds the idempotency key of the create that made it: see
+	// Record.Key).
 	Encode(v T) (Record, error)
 	// Decode returns the value holding fields.
 	Decode(fields map[string]any) (T, error)

@@ -55,8 +55,10 @@ type Entity struct {
 	// them but the id.
 	Fields []string
 	// KeyField is a member, one a list can filter on, that holds the
-	// idempotency key of the create that made the record (Op.Key). For
-	// invoices it defaults to "reference_number" unless MatchField is set.
+	// idempotency key of the create that made the record (Op.Key), read
+	// back into Record.Key (bidirectional pipelines need it to recognise
+	// the records they created: sync.KeyFrom). For invoices it defaults to
+	// "reference_number" unless MatchField is set.
 	KeyField string
 	// MatchField is a member, one a list can filter on, whose value the
 	// created records carry and that identifies them (a contact's
@@ -324,6 +326,9 @@ func (s *typed[T]) value(fields map[string]any) (T, error) {
 // fields.
 func (e *entity) record(r raw) sync.Record {
 	rec := sync.Record{ID: r.id, Modified: r.modified, Fields: r.fields}
+	if e.cfg.KeyField != "" {
+		rec.Key, _ = r.fields[e.cfg.KeyField].(string)
+	}
 	if len(e.cfg.Fields) > 0 {
 		rec.Fields = make(map[string]any, len(e.cfg.Fields))
 		for _, f := range e.cfg.Fields {

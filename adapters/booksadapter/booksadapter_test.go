@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
@@ -178,6 +180,17 @@ func TestInvoiceCreateIsIdempotentThroughReferenceNumber(t *testing.T) {
 	require.Len(t, full, 2)
 	require.NotContains(t, full[0].Record.Fields, "line_items", "lists give summaries")
 	require.Equal(t, json.Number("3000.00"), full[0].Record.Fields["total"])
+
+	// The reference number is read back as each invoice's key.
+	keys := map[string]string{}
+	for _, ch := range full {
+		keys[ch.Record.ID] = ch.Record.Key
+	}
+	require.ElementsMatch(t, []string{"zk1-deal-42", "zk1-deal-43"}, slices.Collect(maps.Values(keys)))
+	got, err := b.a.Get(ctx, "invoices", []string{r1[0].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "zk1-deal-42", got[0].Key)
 }
 
 func TestFullReadsLineItems(t *testing.T) {

@@ -68,6 +68,34 @@ func TestContract(t *testing.T) {
 			BadFields: func(i int) map[string]any { return map[string]any{"email": fmt.Sprintf("bad%d@example.com", i)} },
 		})
 	})
+	// Contacts whose key is kept in a member (company_name, here: a member
+	// a list filters on): creates look the key up, and records come back
+	// with it as their Record.Key.
+	t.Run("contacts keyed", func(t *testing.T) {
+		t.Parallel()
+		synctest.RunAdapter(t, synctest.AdapterHarness{
+			New: func(t *testing.T) *synctest.AdapterSystem {
+				return newBooksSystem(t, booksadapter.Entity{Entity: booksadapter.Contacts, KeyField: "company_name"},
+					func(ctx context.Context, c *books.Client, id string, f map[string]any) error {
+						var ct books.Contact
+						if err := recode(f, &ct); err != nil {
+							return err
+						}
+						_, _, err := c.Contacts.Update(ctx, id, ct)
+						return err
+					},
+					func(ctx context.Context, c *books.Client, id string) error {
+						_, err := c.Contacts.Delete(ctx, id)
+						return err
+					})
+			},
+			NewFields: func(i int) map[string]any {
+				return map[string]any{"contact_name": fmt.Sprint("Customer ", i), "email": fmt.Sprintf("c%d@example.com", i)}
+			},
+			BadFields: func(i int) map[string]any { return map[string]any{"email": fmt.Sprintf("bad%d@example.com", i)} },
+			KeepsKeys: true,
+		})
+	})
 }
 
 // newBooksSystem starts a fake Books for one check, with an adapter of

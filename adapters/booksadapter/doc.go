@@ -32,7 +32,10 @@
 // sku) is updated instead of creating a second one. Creates of the same key
 // are serialised within the process; two processes creating the same key
 // at the same instant could still both create, so run a pipeline in one
-// place (the engine's lease does). Deleting a record that is gone already
+// place (the engine's lease does). Changes and Get read the KeyField back as
+// sync.Record.Key, which a bidirectional pipeline needs to recognise a
+// record it created whose link it has not checkpointed yet (sync.KeyFrom);
+// a MatchField gives no key. Deleting a record that is gone already
 // succeeds; items cannot be deleted (zoho/books has no such call).
 //
 // Errors keep Books' code (a *zoho.Error, "1002" for a missing record);

@@ -102,6 +102,9 @@ func (m *module) record(r crm.Record) (sync.Record, error) {
 			rec.Fields[f] = v
 		}
 	}
+	if m.cfg.KeyField != "" {
+		rec.Key, _ = r[m.cfg.KeyField].(string)
+	}
 	return rec, nil
 }
 

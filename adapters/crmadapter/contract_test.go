@@ -18,7 +18,8 @@ import (
 // TestContract runs synctest's adapter conformance suite on the Products
 // module of a validating fake CRM, whose clock the suite moves. CRM stamps
 // times to the second and lists deletions, so the adapter declares
-// tombstones and not exact times; Get leaves deleted records out.
+// tombstones and not exact times; Get leaves deleted records out. The
+// module's KeyField keeps the keys of the records the adapter creates.
 func TestContract(t *testing.T) {
 	t.Parallel()
 	synctest.RunAdapter(t, synctest.AdapterHarness{
@@ -58,5 +59,6 @@ func TestContract(t *testing.T) {
 		// Product_Name is mandatory: Zoho answers MANDATORY_NOT_FOUND.
 		BadFields:  func(i int) map[string]any { return map[string]any{"Product_Code": fmt.Sprintf("BAD-%d", i)} },
 		Tombstones: true,
+		KeepsKeys:  true, // KeyField
 	})
 }

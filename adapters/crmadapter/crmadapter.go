@@ -37,8 +37,11 @@ type Module struct {
 	Fields []string
 	// KeyField is a unique custom field that holds the idempotency key of
 	// the create that made the record: creates write Op.Key into it and
-	// upsert on it. Set KeyField or MatchFields for the module to take
-	// creates.
+	// upsert on it, and Changes and Get read it into Record.Key (it counts
+	// towards Zoho's 50 fields per list; it is in Record.Fields only when
+	// Fields names it). Set KeyField or MatchFields for the module to take
+	// creates; bidirectional pipelines need KeyField to recognise the
+	// records they created (sync.KeyFrom).
 	KeyField string
 	// MatchFields are natural unique fields that created records carry
 	// (Email, Product_Code): creates upsert on them, and a create that sets
@@ -79,7 +82,7 @@ var (
 type module struct {
 	dataType string
 	cfg      Module
-	listed   []string // the fields a list asks for: Fields plus Modified_Time
+	listed   []string // the fields a list asks for: Fields plus Modified_Time and KeyField
 	opts     crm.WriteOptions
 	delOpts  crm.DeleteOptions
 }
@@ -136,14 +139,19 @@ func newModule(dataType string, cfg Module) (*module, []string) {
 	}
 	apiName := func(s string) bool { return s != "" && !strings.ContainsAny(s, ", \t\r\n()") }
 	listed := slices.Clone(cfg.Fields)
+	extra := modifiedTime
 	if !slices.Contains(listed, modifiedTime) {
 		listed = append(listed, modifiedTime)
 	}
+	if cfg.KeyField != "" && !slices.Contains(listed, cfg.KeyField) {
+		listed = append(listed, cfg.KeyField) // read into Record.Key
+		extra += " and KeyField"
+	}
 	switch {
 	case len(cfg.Fields) == 0:
-		errs = append(errs, fmt.Sprintf("Fields: required (the API names to read, at most %d with %s)", crm.MaxFields, modifiedTime))
+		errs = append(errs, fmt.Sprintf("Fields: required (the API names to read, at most %d with %s)", crm.MaxFields, extra))
 	case len(listed) > crm.MaxFields:
-		errs = append(errs, fmt.Sprintf("Fields: %d fields and %s exceed Zoho's %d per list", len(cfg.Fields), modifiedTime, crm.MaxFields))
+		errs = append(errs, fmt.Sprintf("Fields: %d fields with %s exceed Zoho's %d per list", len(cfg.Fields), extra, crm.MaxFields))
 	}
 	for i, f := range cfg.Fields {
 		if !apiName(f) || f == "id" {

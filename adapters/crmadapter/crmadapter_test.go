@@ -199,6 +199,12 @@ func TestCreateIsIdempotentByKey(t *testing.T) {
 	require.Equal(t, 1, b.crm.Count("Products"))
 	rec, _ := b.crm.Get("Products", r1[0].ID)
 	require.Equal(t, "zk1-abcdef", rec["Zohokit_Key"])
+	// Read back as the record's Key, not as one of its Fields.
+	got, err := b.a.Get(ctx, "products", []string{r1[0].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "zk1-abcdef", got[0].Key)
+	require.NotContains(t, got[0].Fields, "Zohokit_Key")
 
 	// Sync writes run no automation.
 	for _, w := range b.crm.Writes() {
@@ -383,13 +389,15 @@ func TestNewNamesTheMisconfiguration(t *testing.T) {
 		"b": {Module: "Bad/Module", Fields: []string{"Name", "bad field"}},
 		"c": {Fields: many},
 		"d": {Fields: []string{"X"}, KeyField: "K", MatchFields: []string{"Email"}, Triggers: []string{"emails"}},
+		"e": {Fields: many[:49], KeyField: "Zohokit_Key"}, // the key is read too
 	}, &crmadapter.Options{PageSize: 500})
 	require.Error(t, err)
 	for _, want := range []string{
 		`modules["a"].Fields: required`,
 		`modules["b"].Module "Bad/Module"`,
 		`modules["b"].Fields[1] "bad field"`,
-		`modules["c"].Fields: 50 fields and Modified_Time exceed`,
+		`modules["c"].Fields: 50 fields with Modified_Time exceed`,
+		`modules["e"].Fields: 49 fields with Modified_Time and KeyField exceed`,
 		`modules["d"].KeyField and MatchFields`,
 		`modules["d"].Triggers[0] "emails"`,
 		"Options.PageSize 500",

@@ -43,7 +43,10 @@
 // (such as "Zohokit_Key", a single-line field with "do not allow duplicate
 // values") into which the adapter writes Op.Key, or Module.MatchFields,
 // natural unique fields the record carries (Email, Product_Code). A create
-// written twice updates the record the first one made.
+// written twice updates the record the first one made. With KeyField,
+// Changes and Get read the key back as sync.Record.Key, which a
+// bidirectional pipeline needs to recognise a record it created whose link
+// it has not checkpointed yet (sync.KeyFrom); MatchFields give no key.
 //
 // Sync writes run no Zoho automation by default: the adapter sends
 // "trigger": [] (and wf_trigger=false on deletes), so that a machine write

@@ -59,6 +59,7 @@ func TestContract(t *testing.T) {
 		BadFields:   func(int) map[string]any { return map[string]any{"op": "x"} },
 		Tombstones:  true,
 		SoftDeletes: true, // Get reads the newest row of an id: a tombstone row
+		KeepsKeys:   true, // a created record's id is its key
 		ExactTimes:  true,
 	})
 }

@@ -58,5 +58,8 @@
 // carries the same id, so the receiving system, which must apply each row as
 // an upsert by id (insert when the id is new, update otherwise), ends with
 // one record. The receiving system should report that record back with the
-// same id.
+// same id: the adapter then reads an id of the key's form
+// (sync.IsIdempotencyKey) as the record's sync.Record.Key too, which a
+// bidirectional pipeline needs to recognise a record it created whose link
+// it has not checkpointed yet (sync.KeyFrom).
 package csvadapter

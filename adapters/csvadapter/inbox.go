@@ -285,6 +285,9 @@ func (f *folder) read(dir, name string) ([]sync.Record, error) {
 		if rec.ID == "" {
 			return nil, bad("line %d: the id column %q is empty", line, f.cfg.IDColumn)
 		}
+		if sync.IsIdempotencyKey(rec.ID) {
+			rec.Key = rec.ID // a record created through the outbox: its id is its key
+		}
 		if updCol >= 0 {
 			if rec.Modified, err = f.parseTime(cells[updCol]); err != nil {
 				return nil, bad("line %d: %s: %v", line, f.cfg.UpdatedAtColumn, err)

@@ -28,9 +28,10 @@ type customers struct {
 	erpID string
 }
 
-func newCustomers(t *testing.T, resolver conflict.Resolver, manual bool) *customers {
+// customersConfig is the bidirectional pipeline of CRM Accounts and ERP
+// customers over w, without a resolver.
+func customersConfig(t *testing.T, w *world) sync.Config {
 	t.Helper()
-	w := newWorld(t, worldOptions{})
 	m, err := transform.New("crm-account-to-erp-customer", []transform.Rule{
 		transform.Field("Account_Name", "name"),
 		transform.Field("Shipping_Street", "ship_street"),
@@ -38,12 +39,18 @@ func newCustomers(t *testing.T, resolver conflict.Resolver, manual bool) *custom
 		transform.Field("Phone", "phone"),
 	}, nil)
 	require.NoError(t, err)
-	cfg := sync.Config{
+	return sync.Config{
 		Name: "customers", DataType: "customers", Strategy: sync.Bidirectional,
 		Left:    sync.Side{System: "CRM", DataType: "Accounts", Source: w.crmSide, Sink: w.crmSide, Reader: w.crmSide},
 		Right:   sync.Side{System: "ERP", DataType: "customers", Source: w.erp, Sink: w.erp, Reader: w.erp},
 		Mapping: m, Store: w.store, Clock: w.clock,
 	}
+}
+
+func newCustomers(t *testing.T, resolver conflict.Resolver, manual bool) *customers {
+	t.Helper()
+	w := newWorld(t, worldOptions{})
+	cfg := customersConfig(t, w)
 	if manual {
 		cfg.NewResolver = func(rec conflict.ReviewRecorder) (conflict.Resolver, error) { return conflict.NewManualReview(rec) }
 	} else {

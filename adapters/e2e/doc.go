@@ -12,5 +12,9 @@
 //     the run after any bidirectional run writes nothing.
 //   - crash_test.go: a process killed (SIGKILL) between a write and its
 //     checkpoint converges on rerun without a duplicate.
+//   - bidi_crash_test.go: a bidirectional run that created a CRM account
+//     from a new ERP customer dies before its checkpoint, and a CRM webhook
+//     for the new account races a run: neither makes a second ERP
+//     customer; the pair ends linked.
 //   - bench_test.go: Zoho calls per 1,000 changed records.
 package e2e

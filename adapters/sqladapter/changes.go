@@ -164,6 +164,12 @@ func (t *table) record(d *description, vals []any) (sync.Record, error) {
 		r.Deleted = isDeleted(vals[2])
 		next = 3
 	}
+	if d.keyAt > 0 {
+		if vals[d.keyAt] != nil {
+			r.Key = idString(vals[d.keyAt])
+		}
+		next = d.keyAt + 1
+	}
 	for i, col := range d.fields {
 		r.Fields[col] = readValue(vals[next+i], d.kinds[col])
 	}

@@ -106,6 +106,7 @@ func contractHarness(eng engine, soft bool) synctest.AdapterHarness {
 		BadFields:   func(int) map[string]any { return map[string]any{"name": "no sku"} }, // sku is NOT NULL
 		Tombstones:  soft,
 		SoftDeletes: soft,
+		KeepsKeys:   true, // KeyColumn
 		ExactTimes:  true,
 	}
 }

@@ -25,8 +25,9 @@ const (
 type description struct {
 	kinds  map[string]colKind // every column of the table
 	order  []string           // every column, in table order
-	sel    []string           // the columns Changes and Get select: id, updated-at, [soft-delete], fields
+	sel    []string           // the columns Changes and Get select: id, updated-at, [soft-delete], [key], fields
 	fields []string           // the columns that go into Record.Fields
+	keyAt  int                // the index in sel of the key column, read into Record.Key; 0 for none
 }
 
 // describe reads the table's columns once and checks the configuration
@@ -88,6 +89,10 @@ func (t *table) describe(ctx context.Context, db *sql.DB) (*description, error) 
 	d.sel = []string{c.IDColumn, c.UpdatedAtColumn}
 	if c.SoftDeleteColumn != "" {
 		d.sel = append(d.sel, c.SoftDeleteColumn)
+	}
+	if c.KeyColumn != "" {
+		d.keyAt = len(d.sel)
+		d.sel = append(d.sel, c.KeyColumn)
 	}
 	d.sel = append(d.sel, d.fields...)
 	t.desc = d

@@ -32,6 +32,9 @@
 //     DO UPDATE ... RETURNING id. The same create written twice (after a
 //     crash between the write and the engine's checkpoint) updates the row
 //     the first one made. A table without Table.KeyColumn refuses creates.
+//     Changes and Get read the key column into sync.Record.Key, which a
+//     bidirectional pipeline needs to recognise a row it created whose link
+//     it has not checkpointed yet (sync.KeyFrom).
 //     New rows get their id from the database (an identity, serial or
 //     INTEGER PRIMARY KEY column) or from Options.NewID.
 //   - An update changes the given columns of the row with that id; a row

@@ -57,8 +57,9 @@ type Table struct {
 	// removing the row, and Changes yields such rows as tombstones.
 	SoftDeleteColumn string
 	// KeyColumn, when set, holds the idempotency key of the create that made
-	// the row (Op.Key); it must have a unique index. Creates upsert on it;
-	// without it creates are refused (ErrNoKeyColumn).
+	// the row (Op.Key); it must have a unique index. Creates upsert on it,
+	// and Changes and Get read it into Record.Key (NULL for rows the system
+	// made itself); without it creates are refused (ErrNoKeyColumn).
 	KeyColumn string
 	// Columns are the columns read into Record.Fields; empty means every
 	// column but the id, updated-at, soft-delete and key columns.

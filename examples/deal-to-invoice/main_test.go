@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 		"delivery 1: created 1, unchanged 0\n",
 		"delivery 2: created 0, unchanged 1\n",
 		"delivery 3: created 0, unchanged 1\n",
-		"invoices: 1; INV-000001 for Zylker Corp, total 4999.90, reference zk1-",
+		"invoices: 1; INV-000001 for Zylker Corp, total 4999.90, reference zk2-",
 		"second deal: failed 1, parked 1 for retry\n",
 		"retry job 1, attempt 1: retried\n",
 		"retry job 1, attempt 2: completed\n",

@@ -46,8 +46,9 @@ type Options struct {
 // sequence number) with cursors in the engine's time format
 // (sync.TimeCursor), so pipelines apply their lookback window to it. Creates
 // honour Op.Key: a second create with the same key updates the first record
-// instead of making another. Deleting a record that does not exist
-// succeeds; updating one fails with a non-retryable error.
+// instead of making another, and the record keeps the key as its Record.Key
+// (as a system with an external-ID field does). Deleting a record that does
+// not exist succeeds; updating one fails with a non-retryable error.
 type Adapter struct {
 	now    func() time.Time
 	prefix string
@@ -194,12 +195,16 @@ func (a *Adapter) Put(dataType, id string, fields map[string]any) sync.Record {
 
 // PutRecord stores r as it is (a zero Modified means now; an empty ID gets
 // a new one): a backdated Modified simulates a late commit, Deleted a
-// tombstone.
+// tombstone, a Key a record created with that idempotency key (a create
+// with the same Op.Key then finds it).
 func (a *Adapter) PutRecord(dataType string, r sync.Record) sync.Record {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if r.ID == "" {
 		r.ID = a.newID()
+	}
+	if r.Key != "" {
+		a.table(dataType).keys[r.Key] = r.ID
 	}
 	r.Fields = copyFields(r.Fields)
 	if !r.Deleted {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/zohokit/zohokit/store"
 	"github.com/zohokit/zohokit/sync"
 	"github.com/zohokit/zohokit/transform"
 )
@@ -60,6 +62,13 @@ type AdapterHarness struct {
 	// tombstone; without it Get may leave the record out or return a
 	// tombstone, but never the record as live.
 	SoftDeletes bool
+	// KeepsKeys declares a system that keeps the idempotency key of the
+	// create that made a record (the external-ID field or key column the
+	// Sink upserts on), so that the Reader and the Source return the record
+	// with that Record.Key, as bidirectional pipelines need to recognise the
+	// records they created (sync.KeyFrom). Without it Record.Key may be
+	// empty; whether declared or not, a Key given must be the record's own.
+	KeepsKeys bool
 	// ExactTimes declares modification times finer than a second; without
 	// it times are compared to the second. It also lets the suite rely on
 	// a real clock (no AdapterSystem.Advance) giving a later change a later
@@ -120,6 +129,7 @@ type AdapterSystem struct {
 //				return map[string]any{"name": fmt.Sprint("Customer ", i), "email": fmt.Sprintf("c%d@example.com", i)}
 //			},
 //			Tombstones: true,
+//			KeepsKeys:  true, // the ERP keeps Op.Key in an external-ID column
 //		})
 //	}
 //
@@ -143,7 +153,10 @@ type AdapterSystem struct {
 //     sync.TimeCursor without its tie-breaker); deletes come as tombstones
 //     when declared; iteration stops without error when the loop breaks;
 //     a cancelled context ends it with the context's error.
-//   - Round trip: what the Sink writes, the Reader and the Source return.
+//   - Round trip: what the Sink writes, the Reader and the Source return;
+//     a record created with an Op.Key comes back with that Record.Key when
+//     declared (KeepsKeys), even after an update, and never with another
+//     key; a record created behind the adapter's back has none.
 //
 // Checks run in parallel (unless h.Serial), each on its own system from
 // h.New; the context they use ends with the test.
@@ -265,6 +278,10 @@ func (h *AdapterHarness) validate() error {
 		return harnessError("Tombstones is declared with NoSource")
 	case h.SoftDeletes && h.NoReader:
 		return harnessError("SoftDeletes is declared with NoReader")
+	case h.KeepsKeys && h.NoSink:
+		return harnessError("KeepsKeys is declared with NoSink: keys come from the Sink's creates")
+	case h.KeepsKeys && h.NoReader && h.NoSource:
+		return harnessError("KeepsKeys is declared with NoReader and NoSource: nothing reads keys back")
 	}
 	f0, f1 := h.NewFields(0), h.NewFields(1)
 	if len(f0) == 0 {
@@ -378,10 +395,10 @@ func (r *checkRun) fields() map[string]any {
 	return f
 }
 
-// key returns a new idempotency key.
+// key returns a new idempotency key, of the engine's form (39 characters).
 func (r *checkRun) key() string {
 	r.next++
-	return fmt.Sprintf("synctest-key-%d", r.next)
+	return sync.IdempotencyKey("synctest", store.Left, strconv.Itoa(r.next))
 }
 
 // updateField returns the field updates change and a new value for it.

@@ -34,6 +34,7 @@ func ExampleRunAdapter() {
 				return map[string]any{"name": fmt.Sprint("Customer ", i), "email": fmt.Sprintf("c%d@example.com", i)}
 			},
 			Tombstones: true, // Changes yields deleted records
+			KeepsKeys:  true, // records come back with the Op.Key that created them
 			ExactTimes: true, // modification times finer than a second
 		})
 	}

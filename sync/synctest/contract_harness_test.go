@@ -74,6 +74,19 @@ func TestContractAllows(t *testing.T) {
 			require.NoError(t, runNamed(t, metaHarness(tc.breakWith), tc.check))
 		})
 	}
+
+	// A system that keeps no keys, and does not declare KeepsKeys.
+	h := metaHarness(func(b *broken) {
+		b.get = func(ctx context.Context, dt string, ids []string) ([]sync.Record, error) {
+			recs, err := b.a.Get(ctx, dt, ids)
+			for i := range recs {
+				recs[i].Key = ""
+			}
+			return recs, err
+		}
+	})
+	h.KeepsKeys = false
+	require.NoError(t, runNamed(t, h, "RoundTrip/Keys"))
 }
 
 func TestContractSkipsWhatIsDeclaredMissing(t *testing.T) {
@@ -123,6 +136,7 @@ func TestContractRejectsIncompleteHarnesses(t *testing.T) {
 				return s
 			}
 		}, "declare AdapterHarness.NoReader"},
+		{"keys kept without a Sink", func(h *AdapterHarness) { h.NoSink = true }, "KeepsKeys is declared with NoSink"},
 		{"a Source without Edit", func(h *AdapterHarness) {
 			inner := h.New
 			h.New = func(t *testing.T) *AdapterSystem {

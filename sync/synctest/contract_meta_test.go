@@ -6,6 +6,7 @@ package synctest
 // assert the rule named.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,7 +84,21 @@ func metaHarness(breakWith func(b *broken)) AdapterHarness {
 		BadFields:   func(int) map[string]any { return map[string]any{"amount": json.Number("1")} },
 		Tombstones:  true,
 		SoftDeletes: false,
+		KeepsKeys:   true,
 		ExactTimes:  true,
+	}
+}
+
+// withKeys changes the keys of the records Get returns.
+func withKeys(f func(rec sync.Record) string) func(b *broken) {
+	return func(b *broken) {
+		b.get = func(ctx context.Context, dt string, ids []string) ([]sync.Record, error) {
+			recs, err := b.a.Get(ctx, dt, ids)
+			for i := range recs {
+				recs[i].Key = f(recs[i])
+			}
+			return recs, err
+		}
 	}
 }
 
@@ -378,6 +393,26 @@ func TestContractCatchesBrokenAdapters(t *testing.T) {
 				return b.a.Write(ctx, dt, ops)
 			}
 		}, ruleRoundTripGet},
+		{"keys are not read back", "RoundTrip/Keys", withKeys(func(sync.Record) string { return "" }), ruleKeyKept},
+		{"keys lost by an update", "RoundTrip/Keys", func(b *broken) {
+			b.write = func(ctx context.Context, dt string, ops []sync.Op) ([]sync.Result, error) {
+				for _, op := range ops {
+					if rec, ok := b.a.Record(dt, op.ID); ok && op.Kind == sync.OpUpdate {
+						b.a.PutRecord(dt, sync.Record{ID: rec.ID, Fields: rec.Fields})
+					}
+				}
+				return b.a.Write(ctx, dt, ops)
+			}
+		}, ruleKeyKept},
+		{"another record's key", "RoundTrip/Keys", withKeys(func(rec sync.Record) string {
+			if rec.Key == "" {
+				return ""
+			}
+			return sync.IdempotencyKey("synctest", "left", "another")
+		}), ruleKeyOwn},
+		{"a key on a record the Sink did not create", "RoundTrip/Keys", withKeys(func(rec sync.Record) string {
+			return cmp.Or(rec.Key, rec.ID)
+		}), ruleKeyNative},
 	} {
 		t.Run(tc.check+"/"+tc.name, func(t *testing.T) {
 			t.Parallel()

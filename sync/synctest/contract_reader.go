@@ -13,6 +13,7 @@ var readerChecks = []check{
 
 var roundTripChecks = []check{
 	{"SinkToReaderAndSource", partSink, checkRoundTrip},
+	{"Keys", partSink, checkKeys},
 }
 
 // Rules of the Reader and the round trip, as failures name them.
@@ -24,6 +25,9 @@ const (
 	ruleGetSoft      = "Reader: Get must return a deleted record as a tombstone (the harness declares SoftDeletes)"
 	ruleRoundTripGet = "Round trip: what the Sink writes, Reader.Get must return"
 	ruleRoundTripSrc = "Round trip: what the Sink writes, the Source must yield"
+	ruleKeyKept      = "Round trip: a record created with an Op.Key must be read back with that Record.Key (the harness declares KeepsKeys)"
+	ruleKeyOwn       = "Round trip: a Record.Key, when given, must be the Op.Key of the create that made the record"
+	ruleKeyNative    = "Round trip: a record created behind the adapter's back has no Record.Key"
 )
 
 // missingIDs are IDs no fresh system holds: one of no system's form, one
@@ -192,6 +196,89 @@ func checkRoundTrip(r *checkRun) error {
 			if d := r.diffFields(want[id], rec.Fields); d != "" {
 				return violated(ruleRoundTripSrc, "record %s: %s", id, d)
 			}
+		}
+	}
+	return nil
+}
+
+// checkKeys: records created through the Sink come back with the keys they
+// were created with (required when KeepsKeys is declared), after an update
+// too, and records created behind the adapter's back with none.
+func checkKeys(r *checkRun) error {
+	if r.s.Reader == nil && r.s.Source == nil {
+		return skip("the harness declares NoReader and NoSource: nothing reads keys back")
+	}
+	ops := []sync.Op{
+		{Kind: sync.OpCreate, Key: r.key(), Fields: r.fields()},
+		{Kind: sync.OpCreate, Key: r.key(), Fields: r.fields()},
+	}
+	res, err := r.write(ops...)
+	if err != nil {
+		return err
+	}
+	want := map[string]string{} // by ID; "" for none
+	var ids []string
+	for i, x := range res {
+		if x.Err != nil {
+			return violated("Sink: a valid create must succeed", "op %d: %v", i, x.Err)
+		}
+		want[x.ID] = ops[i].Key
+		ids = append(ids, x.ID)
+	}
+	r.advance()
+	field, value := r.updateField()
+	out, err := r.write(sync.Op{Kind: sync.OpUpdate, ID: ids[1], Fields: map[string]any{field: value}})
+	if err != nil {
+		return err
+	}
+	if out[0].Err != nil {
+		return violated("Sink: a valid update must succeed", "update %s: %v", ids[1], out[0].Err)
+	}
+	if r.s.Create != nil {
+		c, err := r.create(r.fields())
+		if err != nil {
+			return err
+		}
+		want[c.id] = ""
+		ids = append(ids, c.id)
+	}
+	check := func(via, rule string, got map[string]sync.Record) error {
+		for _, id := range ids {
+			rec, ok := got[id]
+			if !ok || rec.Deleted {
+				return violated(rule, "record %s, written, is not returned by %s", id, via)
+			}
+			switch key := want[id]; {
+			case key == "" && rec.Key != "":
+				return violated(ruleKeyNative, "record %s, created by AdapterSystem.Create, has Key %q from %s", id, rec.Key, via)
+			case key != "" && rec.Key == "" && r.h.KeepsKeys:
+				return violated(ruleKeyKept, "record %s, created with key %q, has no Key from %s", id, key, via)
+			case rec.Key != "" && rec.Key != key:
+				return violated(ruleKeyOwn, "record %s, created with key %q, has Key %q from %s", id, key, rec.Key, via)
+			}
+		}
+		return nil
+	}
+	if r.s.Reader != nil {
+		got, err := r.get(ids...)
+		if err != nil {
+			return err
+		}
+		byID := map[string]sync.Record{}
+		for _, rec := range got {
+			byID[rec.ID] = rec
+		}
+		if err := check("Reader.Get", ruleRoundTripGet, byID); err != nil {
+			return err
+		}
+	}
+	if r.s.Source != nil {
+		chs, err := r.changes("")
+		if err != nil {
+			return err
+		}
+		if err := check("a Source backfill", ruleRoundTripSrc, latest(chs)); err != nil {
+			return err
 		}
 	}
 	return nil

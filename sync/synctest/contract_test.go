@@ -38,6 +38,7 @@ func memoryHarness() synctest.AdapterHarness {
 		},
 		BadFields:  func(i int) map[string]any { return map[string]any{"amount": json.Number("1")} },
 		Tombstones: true,
+		KeepsKeys:  true,
 		ExactTimes: true,
 	}
 }

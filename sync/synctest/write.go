@@ -143,7 +143,7 @@ func (a *Adapter) apply(dataType string, op sync.Op) sync.Result {
 			t.keys[op.Key] = id
 		}
 		a.calls.Creates++
-		stored := a.store(dataType, sync.Record{ID: id, Fields: nonNil(copyFields(op.Fields))})
+		stored := a.store(dataType, sync.Record{ID: id, Key: op.Key, Fields: nonNil(copyFields(op.Fields))})
 		return sync.Result{ID: id, Modified: stored.Modified}
 	case sync.OpUpdate:
 		e, ok := t.recs[op.ID]
