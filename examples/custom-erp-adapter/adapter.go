@@ -58,22 +58,27 @@ func NewERPAdapter(baseURL string, client *http.Client) *ERPAdapter {
 
 // customer is a customer as the ERP's API sends it.
 type customer struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	Phone     string    `json:"phone"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Deleted   bool      `json:"deleted"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Email       string    `json:"email"`
+	Phone       string    `json:"phone"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Deleted     bool      `json:"deleted"`
+	ExternalRef string    `json:"external_ref"`
 }
 
 // record is the customer as the engine sees it. The ID, modification time
-// and deletion go in the Record's own fields, not in Fields.
+// and deletion go in the Record's own fields, not in Fields; so does the
+// external reference a create stored (Op.Key), as Record.Key: it lets a
+// bidirectional pipeline recognise a customer it created but had not linked
+// yet when its process stopped.
 func (c customer) record() sync.Record {
 	return sync.Record{
 		ID:       c.ID,
 		Fields:   map[string]any{"name": c.Name, "email": c.Email, "phone": c.Phone},
 		Modified: c.UpdatedAt,
 		Deleted:  c.Deleted,
+		Key:      c.ExternalRef,
 	}
 }
 

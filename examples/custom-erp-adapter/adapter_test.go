@@ -232,6 +232,7 @@ func TestAdapterContract(t *testing.T) {
 		Tombstones:  true, // deleted customers come from Changes as tombstones
 		SoftDeletes: true, // and from Get
 		ExactTimes:  true, // updated_at has nanoseconds
+		KeepsKeys:   true, // a create's Op.Key comes back as Record.Key
 	})
 }
 
