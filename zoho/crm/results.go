@@ -122,9 +122,12 @@ type WriteError struct {
 type CallFailure struct {
 	// First and End delimit the call's records: indexes First..End-1.
 	First, End int
-	// Sent is false when the call was not made, because the context ended
-	// or an earlier call failed in a way every call would (a rejected token
-	// or permission, a rate limit that outlasted the retries).
+	// Sent is false when Zoho never acted on the call: it was not made
+	// because the context ended or an earlier call failed in a way every
+	// call would (a rejected token or permission, a rate limit that
+	// outlasted the retries), or it was refused locally (a rate or mint
+	// limit) or for want of an access token. An insert whose call was not
+	// sent is safe to send again.
 	Sent bool
 	// Err is the call's error (for a call not sent, the error that
 	// stopped the write).

@@ -151,3 +151,17 @@ func TestCOQLAllKeepsItsOwnCopyOfTheFields(t *testing.T) {
 	}
 	require.Equal(t, 5, n)
 }
+
+// A call refused before it left (no access token could be had) is reported
+// as not sent, so a caller knows an insert is safe to send again.
+func TestWriteRefusedForWantOfATokenIsNotSent(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(cfg *zoho.Config) { cfg.RefreshToken = "1000.not-a-refresh-token" })
+	results, err := b.c.Records.Insert(t.Context(), "Contacts", []crm.Record{{"Last_Name": "Lovelace"}}, nil)
+	var we *crm.WriteError
+	require.ErrorAs(t, err, &we)
+	require.Len(t, we.Failed, 1)
+	require.False(t, we.Failed[0].Sent, "Zoho never saw the insert")
+	require.Error(t, results[0].Err)
+	require.Zero(t, b.srv.CRM().Count("Contacts"))
+}

@@ -217,7 +217,7 @@ func runChunks(ctx context.Context, op, module string, n, size int, call func(ct
 		}
 		if err := call(ctx, first, end, results); err != nil {
 			callFailed(results, first, end, fmt.Errorf("crm: %s %s: records %d-%d: %w", op, module, first, end-1, err))
-			failed = append(failed, CallFailure{First: first, End: end, Sent: true, Err: err})
+			failed = append(failed, CallFailure{First: first, End: end, Sent: !neverSent(err), Err: err})
 			if stopsAll(err) {
 				stop = err
 			}
@@ -292,4 +292,16 @@ func checkWrite(n int) zoho.CheckFunc {
 		}
 		return zoho.CheckResponse(resp, body)
 	}
+}
+
+// neverSent reports whether a call's error means Zoho never acted on the
+// request: a local rate limit or mint limit refused it before it left, or no
+// access token could be had (Zoho's token endpoint refused), so at most an
+// earlier attempt reached Zoho and was itself refused (429, 401). An insert
+// that failed so is safe to send again.
+func neverSent(err error) bool {
+	var le *zoho.LimitError
+	var tle *zoho.TokenLimitError
+	var oe *zoho.OAuthError
+	return errors.As(err, &le) || errors.As(err, &tle) || errors.As(err, &oe)
 }
