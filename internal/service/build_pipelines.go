@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/zohokit/zohokit/ops"
 	"github.com/zohokit/zohokit/sync"
@@ -100,6 +101,18 @@ func (s *Service) buildPipelines() error {
 		if spec.Strategy == sync.Push && spec.Interval == 0 {
 			s.log.Warn("push pipeline without a schedule: events are pushed, but no run is recorded, so the dashboard shows it as never run; a schedule adds a catch-up pass", "pipeline", pc.Name)
 		}
+		if spec.Strategy == sync.Bidirectional {
+			for _, sd := range []struct {
+				sc SideConfig
+				a  AdapterConfig
+			}{{pc.Left, spec.Left}, {pc.Right, spec.Right}} {
+				if field := matchOnly(sd.a, sd.sc.Type); field != "" {
+					s.log.Warn("bidirectional pipeline creates records matched by "+field+", which holds no idempotency key: "+
+						"a record created just before a crash can be created again on the other side; set key_field instead",
+						"pipeline", pc.Name, "adapter", sd.sc.Adapter, "type", sd.sc.Type)
+				}
+			}
+		}
 		for _, adv := range p.Advice() {
 			s.log.Warn("authority advice", "pipeline", pc.Name, "advice", adv.String())
 		}
@@ -146,4 +159,17 @@ func (logObserver) Record(sync.RecordEvent)              {}
 func (logObserver) Conflict(string, sync.ConflictReport) {}
 func (o logObserver) RunFinished(_ sync.RunInfo, r sync.Report) {
 	o.log.Info("run finished", "report", r.String())
+}
+
+// matchOnly names the natural match field(s) an adapter upserts a data type
+// on when it keeps no idempotency key for it (CRM match_fields, Books
+// match_field without key_field), or "" when it keeps one.
+func matchOnly(a AdapterConfig, dataType string) string {
+	if mc, ok := a.Modules[dataType]; ok && mc.KeyField == "" && len(mc.MatchFields) > 0 {
+		return "match_fields " + strings.Join(mc.MatchFields, ", ")
+	}
+	if ec, ok := a.Entities[dataType]; ok && ec.KeyField == "" && ec.MatchField != "" {
+		return "match_field " + ec.MatchField
+	}
+	return ""
 }

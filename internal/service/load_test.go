@@ -304,3 +304,19 @@ func TestReplicasSharingAConfigHaveDistinctOwners(t *testing.T) {
 	require.True(t, strings.HasPrefix(a, "eu-west/"), a)
 	require.NotEmpty(t, replicaOwner(""))
 }
+
+func TestMatchOnlyNamesAdaptersThatKeepNoKey(t *testing.T) {
+	t.Parallel()
+	crm := AdapterConfig{Kind: "zoho-crm", Modules: map[string]CRMModuleConfig{
+		"Accounts": {MatchFields: []string{"Account_Name"}},
+		"Contacts": {KeyField: "Zohokit_Key"},
+	}}
+	books := AdapterConfig{Kind: "zoho-books", Entities: map[string]BooksEntityConfig{
+		"contacts": {MatchField: "contact_name"},
+		"invoices": {},
+	}}
+	require.Equal(t, "match_fields Account_Name", matchOnly(crm, "Accounts"))
+	require.Empty(t, matchOnly(crm, "Contacts"))
+	require.Equal(t, "match_field contact_name", matchOnly(books, "contacts"))
+	require.Empty(t, matchOnly(books, "invoices"), "invoices keep their key in reference_number")
+}
