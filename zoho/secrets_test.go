@@ -50,7 +50,7 @@ func TestGrantValuePrintsAndLogsNoToken(t *testing.T) {
 		Expiry: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), APIDomain: "https://www.zohoapis.eu"}
 	type saved struct{ Grant Grant }
 	for _, s := range []string{
-		fmt.Sprint(g), fmt.Sprintf("%v", g), fmt.Sprintf("%+v", g), fmt.Sprintf("%s", g),
+		fmt.Sprint(g), fmt.Sprintf("%v", g), fmt.Sprintf("%+v", g), fmt.Sprintf("grant %s", g),
 		fmt.Sprintf("%+v", saved{g}), fmt.Sprint(&g),
 	} {
 		require.NotContains(t, s, secretMarker)
