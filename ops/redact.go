@@ -63,6 +63,16 @@ func newRedactor(secrets []string, hook func(string) string) *redactor {
 	return &redactor{plain: replacer(plain), output: replacer(all), hook: hook, longest: longest}
 }
 
+// Scrubber returns the scrubbing the dashboard applies to strings taken
+// from data (job errors, review values, run errors): the given secrets,
+// also as %q quotes them, and credential shapes that were never configured
+// (authorization values, token=..., a URL's password) become [REDACTED].
+// Tools that print the same data, such as `zohokit dead list`, use it so
+// they show no more than the dashboard does.
+func Scrubber(secrets []string) func(string) string {
+	return newRedactor(secrets, nil).string
+}
+
 // replacer replaces each of olds with redacted, longer ones first so that
 // a secret containing another is replaced whole.
 func replacer(olds []string) *strings.Replacer {

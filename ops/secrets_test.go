@@ -179,3 +179,12 @@ func TestUnconfiguredCredentialShapesAreScrubbed(t *testing.T) {
 		require.Contains(t, body, "db.internal:5432", "%s: the rest of the URL is kept", path)
 	}
 }
+
+func TestScrubberHidesWhatTheDashboardHides(t *testing.T) {
+	t.Parallel()
+	scrub := Scrubber([]string{"s3cret-value"})
+	got := scrub(`upsert failed: token "s3cret-value" refused; dial postgres://app:pw123@db:5432/x`)
+	require.NotContains(t, got, "s3cret-value")
+	require.NotContains(t, got, "pw123")
+	require.Contains(t, got, "upsert failed")
+}

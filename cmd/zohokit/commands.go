@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
+	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +11,7 @@ import (
 	"github.com/zohokit/zohokit/authority"
 	"github.com/zohokit/zohokit/internal/service"
 	"github.com/zohokit/zohokit/internal/service/demo"
+	"github.com/zohokit/zohokit/ops"
 	"github.com/zohokit/zohokit/queue"
 )
 
@@ -33,6 +34,24 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return demo.Run(ctx, demo.Options{Addr: *addr, Dir: *dir, Duration: *duration, Quiet: *quiet, Out: e.stdout, Logger: log})
 }
 
+// build loads --config and builds the service it describes, with the
+// logger --log-level asks for.
+func build(ctx context.Context, e *env, f *flags, path string) (*service.Service, *slog.Logger, error) {
+	log, err := f.logger(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := load(e, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := service.Build(ctx, l, &service.BuildOptions{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, log, nil
+}
+
 // load loads --config, or explains that it is required.
 func load(e *env, path string) (*service.Loaded, error) {
 	if path == "" {
@@ -48,15 +67,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	log, err := f.logger(e)
-	if err != nil {
-		return err
-	}
-	l, err := load(e, *cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := service.Build(ctx, l, &service.BuildOptions{Logger: log})
+	svc, log, err := build(ctx, e, f, *cfg)
 	if err != nil {
 		return err
 	}
@@ -76,15 +87,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	log, err := f.logger(e)
-	if err != nil {
-		return err
-	}
-	l, err := load(e, *cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := service.Build(ctx, l, &service.BuildOptions{Logger: log})
+	svc, _, err := build(ctx, e, f, *cfg)
 	if err != nil {
 		return err
 	}
@@ -99,8 +102,9 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("pipeline %s: %w", p.Name(), err)
 		}
-		fmt.Fprint(e.stdout, plan.String())
-		if s := plan.String(); len(s) == 0 || s[len(s)-1] != '\n' {
+		s := plan.String()
+		fmt.Fprint(e.stdout, s)
+		if !strings.HasSuffix(s, "\n") {
 			fmt.Fprintln(e.stdout)
 		}
 	}
@@ -160,14 +164,7 @@ func runDead(ctx context.Context, e *env, args []string) error {
 
 // listDead prints the dead jobs, their last errors scrubbed of secrets.
 func listDead(ctx context.Context, e *env, q queue.Queue, kind string, secrets []string) error {
-	// Longer first, so that a secret holding another is replaced whole.
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	var pairs []string
-	for _, s := range secrets {
-		pairs = append(pairs, s, "[REDACTED]")
-	}
-	scrub := strings.NewReplacer(pairs...)
+	scrub := ops.Scrubber(secrets) // what the dashboard hides, this hides
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tATTEMPTS\tUPDATED\tLAST ERROR")
 	total := 0
@@ -178,7 +175,7 @@ func listDead(ctx context.Context, e *env, q queue.Queue, kind string, secrets [
 		}
 		for _, j := range jobs {
 			fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.Attempt, j.MaxAttempts,
-				j.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"), firstLine(scrub.Replace(j.LastError)))
+				j.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"), firstLine(scrub(j.LastError)))
 			after = j.ID
 			total++
 		}
@@ -194,10 +191,8 @@ func listDead(ctx context.Context, e *env, q queue.Queue, kind string, secrets [
 }
 
 func firstLine(s string) string {
-	for i, r := range s {
-		if r == '\n' {
-			return s[:i] + " ..."
-		}
+	if first, _, cut := strings.Cut(s, "\n"); cut {
+		return first + " ..."
 	}
 	return s
 }
